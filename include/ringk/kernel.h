@@ -1,0 +1,207 @@
+/* kernel.h - what a ring kernel's handler sees, and how a kernel is defined.
+ *
+ * A ring kernel is a name, the message types it accepts, its state, and a
+ * handler `int h(rk_ctx *ctx, const rk_msg *msg)` written once in plain C.
+ * The runtime calls the handler for each message taken from the kernel's
+ * inbox, on a worker (a CPU thread, or a GPU thread group). The handler
+ * reads its state through RK_STATE and sends with the <type>_send functions
+ * that RK_MESSAGE generates; those go through rk_send_begin/rk_send_commit
+ * below, which are RK_HD so that the identical send path runs on CPU and GPU.
+ *
+ * A kernel with several workers runs its handler concurrently: shared state
+ * must then be updated with atomics (rk_atomic_add_f64 and friends). */
+#ifndef RINGK_KERNEL_H
+#define RINGK_KERNEL_H
+
+#include "ringk/queue.h"
+#include "ringk/wire.h"
+#if !defined(__CUDA_ARCH__)
+#include <sched.h>
+#endif
+
+#ifdef __cplusplus
+#define RK_EXTERN_C extern "C"
+extern "C" {
+#else
+#define RK_EXTERN_C
+#endif
+
+/* Counters of one worker, written by that worker alone (plain increments
+ * published with relaxed stores) and read by the host at any time. One cache
+ * line each, so workers never share a line. */
+typedef struct rk_worker_stats {
+  uint64_t processed;     /* messages handled (handler returned RK_OK) */
+  uint64_t errors;        /* handler errors, bad or unknown messages */
+  uint64_t sent;          /* messages committed to another queue */
+  uint64_t send_failed;   /* sends refused: full, oversize, no such kernel */
+  uint64_t last_activity; /* rk_now_ns() of the worker's last message */
+  uint64_t epoch_seen;    /* last control epoch this worker acted on */
+  int32_t last_error;     /* most recent error code, 0 if none */
+  uint32_t reserved_;
+  uint64_t pad_[1];
+} rk_worker_stats;
+RK_STATIC_ASSERT(sizeof(rk_worker_stats) == RK_CACHELINE, "one line per worker");
+
+/* Per-kernel control block, written by the host, polled by the workers.
+ * It lives where both can see it (mapped pinned memory on CUDA). */
+typedef struct rk_kernel_control {
+  uint32_t active;     /* nonzero: take messages; zero: hold them */
+  uint32_t stop;       /* nonzero: leave the loop for good */
+  uint32_t epoch;      /* bumped with every change of active/stop */
+  int32_t fault;       /* first fatal error a worker hit (device backends) */
+  uint8_t pad_[RK_CACHELINE - 16];
+} rk_kernel_control;
+RK_STATIC_ASSERT(sizeof(rk_kernel_control) == RK_CACHELINE, "one line per kernel");
+
+/* A worker's view of the runtime. Built by the backend for each worker. */
+typedef struct rk_ctx {
+  rk_queue *const *routes;       /* inbox of each kernel, by kernel id */
+  rk_queue *to_host;             /* the host's receive queue */
+  rk_worker_stats *stats;        /* this worker's counters */
+  const rk_kernel_control *ctl;  /* this kernel's control block */
+  void *state;                   /* this kernel's state */
+  uint32_t kernel_id;
+  uint32_t nkernels;
+  uint32_t worker;               /* 0 .. nworkers-1 */
+  uint32_t nworkers;
+  uint64_t next_seq;             /* per-worker send sequence */
+  const uint16_t *accept;        /* type ids the kernel accepts */
+  uint32_t naccept;
+  uint32_t full_spins;           /* polls of a full queue before RK_E_FULL */
+} rk_ctx;
+
+#define RK_STATE(ctx, T) ((T *)(ctx)->state)
+
+/* An in-progress send: reserved slot, its queue, where the payload goes. */
+typedef struct rk_send_ref {
+  rk_queue *q;
+  rk_slot_ref slot;
+  uint8_t *payload;
+} rk_send_ref;
+
+RK_INLINE void rk_stat_inc(uint64_t *counter) {
+  /* relaxed: single writer; the host only needs an eventually exact count. */
+  rk_store_relaxed_u64(counter, *counter + 1);
+}
+
+RK_INLINE int rk_ctx_fail(rk_ctx *ctx, int err) {
+  rk_stat_inc(&ctx->stats->send_failed);
+  rk_store_relaxed_i32(&ctx->stats->last_error, err);
+  return err;
+}
+
+/* Reserves a slot in target's queue for a payload of payload_len bytes and
+ * writes the header into it. While the queue is full it polls up to
+ * ctx->full_spins times (less if the runtime is stopping), then gives up
+ * with RK_E_FULL, counted on the queue and the worker: nothing is dropped
+ * without the sender knowing. */
+RK_INLINE int rk_send_begin(rk_ctx *ctx, uint32_t target, uint16_t type_id,
+                            uint16_t schema_version, uint64_t payload_len,
+                            rk_send_ref *ref) {
+  rk_queue *q = target == RK_ADDR_HOST ? ctx->to_host
+              : target < ctx->nkernels ? ctx->routes[target] : NULL;
+  if (q == NULL) return rk_ctx_fail(ctx, RK_E_NO_KERNEL);
+  if (q->slot_size < RK_HEADER_SIZE || payload_len > q->slot_size - RK_HEADER_SIZE) {
+    rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
+    return rk_ctx_fail(ctx, RK_E_OVERSIZE);
+  }
+  uint32_t len = RK_HEADER_SIZE + (uint32_t)payload_len;
+  int rc;
+  for (uint32_t spin = 0; (rc = rk_queue_reserve(q, len, &ref->slot)) == RK_E_FULL; spin++) {
+    if (spin >= ctx->full_spins || rk_load_relaxed_u32(&ctx->ctl->stop)) {
+      rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
+      return rk_ctx_fail(ctx, RK_E_FULL);
+    }
+#if defined(__CUDA_ARCH__)
+    rk_cpu_relax();
+#else
+    if ((spin & 63) == 63) sched_yield(); else rk_cpu_relax();
+#endif
+  }
+  if (rc != RK_OK) return rk_ctx_fail(ctx, rc);
+  rk_msg_header h;
+  rk_header_init(&h, type_id, schema_version, (uint32_t)payload_len);
+  h.sender = ctx->kernel_id;
+  h.receiver = target;
+  h.seq = ((uint64_t)ctx->worker << 48) | ctx->next_seq++;
+  rk_header_encode(&h, ref->slot.data);
+  ref->q = q;
+  ref->payload = ref->slot.data + RK_HEADER_SIZE;
+  return RK_OK;
+}
+
+RK_INLINE void rk_send_commit(rk_ctx *ctx, rk_send_ref *ref) {
+  rk_queue_commit(ref->q, &ref->slot, ref->slot.len);
+  rk_stat_inc(&ctx->stats->sent);
+}
+
+typedef int (*rk_handler_fn)(rk_ctx *ctx, const rk_msg *msg);
+struct rk_msg_codec;
+
+RK_INLINE int rk_ctx_accepts(const rk_ctx *ctx, uint16_t type_id) {
+  for (uint32_t i = 0; i < ctx->naccept; i++)
+    if (ctx->accept[i] == type_id) return 1;
+  return 0;
+}
+
+/* Takes one message from q, validates it and runs handler on it. Returns
+ * RK_OK when a message was consumed (whatever the handler said: its errors,
+ * and malformed or unknown messages, are counted on the worker), RK_E_EMPTY
+ * when there was none. The slot is released only after the handler returns:
+ * the handler decodes in place. */
+RK_INLINE int rk_dispatch_one(rk_ctx *ctx, rk_queue *q, rk_handler_fn handler,
+                              uint64_t now) {
+  rk_slot_ref ref;
+  int rc = rk_queue_peek(q, &ref);
+  if (rc != RK_OK) return rc;
+  rk_msg msg;
+  rc = rk_msg_decode(ref.data, ref.len, &msg);
+  if (rc == RK_OK && !rk_ctx_accepts(ctx, msg.hdr.type_id)) rc = RK_E_UNKNOWN_TYPE;
+  if (rc == RK_OK) {
+    rc = handler(ctx, &msg);
+    if (rc > 0) rc = RK_E_HANDLER;
+  }
+  rk_queue_release(q, &ref);
+  if (rc == RK_OK) {
+    rk_stat_inc(&ctx->stats->processed);
+  } else {
+    rk_stat_inc(&ctx->stats->errors);
+    rk_store_relaxed_i32(&ctx->stats->last_error, rc);
+  }
+  rk_store_relaxed_u64(&ctx->stats->last_activity, now);
+  return RK_OK;
+}
+
+typedef struct rk_kernel_def {
+  const char *name;
+  rk_handler_fn handler;                 /* host build of the handler */
+  const void *cuda_entry;                /* __global__ entry; NULL without nvcc */
+  const struct rk_msg_codec *const *types; /* accepted message types */
+  uint32_t ntypes;
+} rk_kernel_def;
+
+#ifdef __cplusplus
+}
+#endif
+
+/* Device side: when this file is compiled by nvcc, RK_KERNEL_DEFINE also
+ * emits the persistent __global__ loop for the kernel (src/cuda). */
+#if defined(__CUDACC__) && defined(RK_HAVE_CUDA)
+#include "ringk/cuda_loop.cuh"
+#else
+#define RK_CUDA_ENTRY(kname, handler)
+#define RK_CUDA_ENTRY_PTR(kname) NULL
+#endif
+
+/* Defines `const rk_kernel_def kname`, accepting the listed message types:
+ *   RK_KERNEL_DEFINE(adder, adder_handler, &add_req_codec, &reset_codec);
+ * Declare it elsewhere as `extern const rk_kernel_def adder;`. */
+#define RK_KERNEL_DEFINE(kname, handler, ...)                                 \
+  RK_CUDA_ENTRY(kname, handler)                                               \
+  static const struct rk_msg_codec *const kname##_types_[] = {__VA_ARGS__};   \
+  RK_EXTERN_C extern const rk_kernel_def kname;                               \
+  RK_EXTERN_C const rk_kernel_def kname = {                                   \
+      #kname, handler, RK_CUDA_ENTRY_PTR(kname), kname##_types_,              \
+      (uint32_t)(sizeof kname##_types_ / sizeof kname##_types_[0])}
+
+#endif /* RINGK_KERNEL_H */

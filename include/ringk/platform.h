@@ -1,0 +1,94 @@
+/* platform.h - the few things that differ between host C and CUDA device code.
+ *
+ * Everything that both the CPU and the GPU execute (wire encode/decode, queue
+ * operations, the send path of a handler) is written once as RK_HD inline
+ * functions over the primitives below. On the host they are GCC/Clang
+ * __atomic builtins (understood by ThreadSanitizer); in device code they are
+ * libcu++ atomic_ref at system scope, because the same queue layout also lives
+ * in mapped pinned host memory that the CPU reads. */
+#ifndef RINGK_PLATFORM_H
+#define RINGK_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__CUDACC__)
+#define RK_HD __host__ __device__
+#else
+#define RK_HD
+#endif
+#define RK_INLINE RK_HD static inline
+
+#ifdef __cplusplus
+#define RK_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define RK_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+#define RK_CACHELINE 64
+#define RK_UNUSED __attribute__((unused))
+
+/* The wire format is little-endian and encoded with plain copies: every
+ * target we build for (x86-64, AArch64, NVIDIA GPUs) is little-endian. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "ringk's wire format assumes a little-endian host"
+#endif
+
+#if defined(__CUDA_ARCH__)
+#include <cuda/atomic>
+#define RK_AREF(T, p) cuda::atomic_ref<T, cuda::thread_scope_system>(*(T *)(p))
+RK_INLINE uint64_t rk_load_acquire_u64(const uint64_t *p) { return RK_AREF(uint64_t, p).load(cuda::memory_order_acquire); }
+RK_INLINE uint64_t rk_load_relaxed_u64(const uint64_t *p) { return RK_AREF(uint64_t, p).load(cuda::memory_order_relaxed); }
+RK_INLINE void rk_store_release_u64(uint64_t *p, uint64_t v) { RK_AREF(uint64_t, p).store(v, cuda::memory_order_release); }
+RK_INLINE void rk_store_relaxed_u64(uint64_t *p, uint64_t v) { RK_AREF(uint64_t, p).store(v, cuda::memory_order_relaxed); }
+RK_INLINE int rk_cas_relaxed_u64(uint64_t *p, uint64_t *expected, uint64_t desired) {
+  return RK_AREF(uint64_t, p).compare_exchange_weak(*expected, desired, cuda::memory_order_relaxed);
+}
+RK_INLINE uint64_t rk_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { return RK_AREF(uint64_t, p).fetch_add(v, cuda::memory_order_relaxed); }
+RK_INLINE uint32_t rk_load_acquire_u32(const uint32_t *p) { return RK_AREF(uint32_t, p).load(cuda::memory_order_acquire); }
+RK_INLINE uint32_t rk_load_relaxed_u32(const uint32_t *p) { return RK_AREF(uint32_t, p).load(cuda::memory_order_relaxed); }
+RK_INLINE void rk_store_release_u32(uint32_t *p, uint32_t v) { RK_AREF(uint32_t, p).store(v, cuda::memory_order_release); }
+RK_INLINE void rk_store_relaxed_i32(int32_t *p, int32_t v) { RK_AREF(int32_t, p).store(v, cuda::memory_order_relaxed); }
+RK_INLINE int32_t rk_load_relaxed_i32(const int32_t *p) { return RK_AREF(int32_t, p).load(cuda::memory_order_relaxed); }
+RK_INLINE void rk_cpu_relax(void) { __nanosleep(32); }
+#else
+RK_INLINE uint64_t rk_load_acquire_u64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+RK_INLINE uint64_t rk_load_relaxed_u64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+RK_INLINE void rk_store_release_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+RK_INLINE void rk_store_relaxed_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+RK_INLINE int rk_cas_relaxed_u64(uint64_t *p, uint64_t *expected, uint64_t desired) {
+  return __atomic_compare_exchange_n(p, expected, desired, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+RK_INLINE uint64_t rk_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+RK_INLINE uint32_t rk_load_acquire_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+RK_INLINE uint32_t rk_load_relaxed_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+RK_INLINE void rk_store_release_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+RK_INLINE void rk_store_relaxed_i32(int32_t *p, int32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+RK_INLINE int32_t rk_load_relaxed_i32(const int32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+#if defined(__x86_64__) || defined(__i386__)
+RK_INLINE void rk_cpu_relax(void) { __builtin_ia32_pause(); }
+#elif defined(__aarch64__)
+RK_INLINE void rk_cpu_relax(void) { __asm__ __volatile__("yield"); }
+#else
+RK_INLINE void rk_cpu_relax(void) {}
+#endif
+#endif
+
+/* Atomically adds v to *p, for handlers whose workers share an accumulator.
+ * Host: a CAS loop (x86 has no native double fetch-add); relaxed, since
+ * the sum is read only after the workers are joined or the run is over. */
+RK_INLINE void rk_atomic_add_f64(double *p, double v) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(p, v);
+#else
+  double old, upd;
+  __atomic_load(p, &old, __ATOMIC_RELAXED);
+  do {
+    upd = old + v;
+  } while (!__atomic_compare_exchange(p, &old, &upd, 1, __ATOMIC_RELAXED,
+                                      __ATOMIC_RELAXED));
+#endif
+}
+
+#endif /* RINGK_PLATFORM_H */

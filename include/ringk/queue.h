@@ -1,0 +1,244 @@
+/* queue.h - bounded MPMC ring of fixed-size slots, one layout for CPU and GPU.
+ *
+ * The design is Vyukov's bounded MPMC queue: each slot carries a sequence
+ * number that says whose turn it is, so producers and consumers claim
+ * positions with one CAS on head or tail and then own the slot's bytes until
+ * they publish it with a release store of the slot's sequence. That gives:
+ * no locks, FIFO per producer (positions are claimed in order), and
+ * zero-copy use (reserve -> encode in place -> commit, peek -> decode in
+ * place -> release) because a claimed slot belongs to one thread only.
+ *
+ * The queue is one contiguous, pointer-free block: this header, then
+ * capacity slots of `stride` bytes. Being pointer-free, the same block works
+ * in host memory, device memory and mapped pinned memory, and the CUDA
+ * backend uses these very functions. Head, tail and the counters sit on
+ * their own cache lines so that producers and consumers do not share one.
+ *
+ * Counters: enqueued == head and dequeued == tail (positions are claimed
+ * once and never abandoned: every reserve must be committed, every peek
+ * released). Full and oversize rejections and the high-water mark are kept
+ * beside them. */
+#ifndef RINGK_QUEUE_H
+#define RINGK_QUEUE_H
+
+#include "ringk/error.h"
+#include "ringk/platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RK_QUEUE_MAGIC 0x51524B52u   /* "RKRQ" */
+#define RK_QUEUE_MAX_CAPACITY (1u << 30)
+#define RK_QUEUE_MAX_SLOT (1u << 24) /* 16 MiB: larger is surely a mistake */
+#define RK_SLOT_ALIGN 16u            /* 16-byte vector access on the GPU */
+
+typedef struct rk_queue {
+  /* line 0: set once by rk_queue_init, read-only afterwards */
+  uint32_t magic;
+  uint32_t capacity;    /* slots; a power of two */
+  uint32_t slot_size;   /* largest message (bytes) a slot holds */
+  uint32_t stride;      /* bytes from one slot to the next */
+  uint64_t mask;        /* capacity - 1 */
+  uint8_t pad0_[RK_CACHELINE - 24];
+  /* line 1: producers */
+  uint64_t head;        /* next position to claim for enqueue */
+  uint8_t pad1_[RK_CACHELINE - 8];
+  /* line 2: consumers */
+  uint64_t tail;        /* next position to claim for dequeue */
+  uint8_t pad2_[RK_CACHELINE - 8];
+  /* line 3: counters touched only off the fast path (or rarely) */
+  uint64_t rejected_full;
+  uint64_t rejected_oversize;
+  uint64_t high_water;
+  uint8_t pad3_[RK_CACHELINE - 24];
+} rk_queue;
+
+/* Each slot: this 16-byte header, then slot_size bytes of message. */
+typedef struct rk_slot {
+  uint64_t seq;   /* == pos: free for the producer of pos;
+                     == pos+1: holds the message of pos */
+  uint32_t len;   /* bytes of message in the slot */
+  uint32_t reserved_;
+} rk_slot;
+
+RK_STATIC_ASSERT(sizeof(rk_queue) == 4 * RK_CACHELINE, "queue header is 4 lines");
+RK_STATIC_ASSERT(offsetof(rk_queue, head) == RK_CACHELINE, "head on line 1");
+RK_STATIC_ASSERT(offsetof(rk_queue, tail) == 2 * RK_CACHELINE, "tail on line 2");
+RK_STATIC_ASSERT(offsetof(rk_queue, rejected_full) == 3 * RK_CACHELINE, "counters on line 3");
+RK_STATIC_ASSERT(sizeof(rk_slot) == 16, "slot header is 16 bytes");
+
+/* A claimed slot, between reserve and commit or between peek and release. */
+typedef struct rk_slot_ref {
+  rk_slot *slot;
+  uint8_t *data;   /* slot_size bytes, owned by the claimer */
+  uint64_t pos;
+  uint32_t len;    /* after peek: bytes of the message */
+} rk_slot_ref;
+
+/* Counters as read by rk_queue_stats. */
+typedef struct rk_queue_stats {
+  uint64_t enqueued;
+  uint64_t dequeued;
+  uint64_t rejected_full;
+  uint64_t rejected_oversize;
+  uint64_t high_water;
+  uint64_t depth;
+} rk_queue_stats;
+
+RK_INLINE uint32_t rk_queue_stride_for(uint32_t slot_size) {
+  return (uint32_t)((sizeof(rk_slot) + (uint64_t)slot_size + RK_SLOT_ALIGN - 1) &
+                    ~(uint64_t)(RK_SLOT_ALIGN - 1));
+}
+
+RK_INLINE rk_slot *rk_queue_slot(const rk_queue *q, uint64_t pos) {
+  return (rk_slot *)((uint8_t *)q + sizeof(rk_queue) + (size_t)(pos & q->mask) * q->stride);
+}
+
+/* Claims the next position for a message of len bytes. RK_E_FULL when the
+ * slot at head still holds an unconsumed message (the queue is full). */
+RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
+  if (len > q->slot_size) {
+    rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
+    return RK_E_OVERSIZE;
+  }
+  /* relaxed: head only hands out positions; the slot's seq carries the data. */
+  uint64_t pos = rk_load_relaxed_u64(&q->head);
+  for (;;) {
+    rk_slot *s = rk_queue_slot(q, pos);
+    /* acquire: pairs with the consumer's release in rk_queue_release, so its
+     * reads of the old message happen before our writes of the new one. */
+    uint64_t seq = rk_load_acquire_u64(&s->seq);
+    int64_t dif = (int64_t)(seq - pos);
+    if (dif == 0) {
+      if (rk_cas_relaxed_u64(&q->head, &pos, pos + 1)) {
+        ref->slot = s;
+        ref->data = (uint8_t *)(s + 1);
+        ref->pos = pos;
+        ref->len = len;
+        return RK_OK;
+      }
+    } else if (dif < 0) {
+      return RK_E_FULL;
+    } else {
+      pos = rk_load_relaxed_u64(&q->head);
+    }
+  }
+}
+
+/* Publishes a reserved slot holding len bytes (len <= the reserved len). */
+RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
+  ref->slot->len = len;
+  /* release: the message bytes and len become visible with the new seq. */
+  rk_store_release_u64(&ref->slot->seq, ref->pos + 1);
+  /* High-water mark: a relaxed estimate of depth at commit, raised by CAS.
+   * relaxed: it is a statistic and orders nothing. */
+  uint64_t depth = ref->pos + 1 - rk_load_relaxed_u64(&q->tail);
+  uint64_t hw = rk_load_relaxed_u64(&q->high_water);
+  while (depth > hw && depth <= q->capacity &&
+         !rk_cas_relaxed_u64(&q->high_water, &hw, depth)) {
+  }
+}
+
+/* Claims the oldest message. RK_E_EMPTY when there is none (or the producer
+ * of the oldest position has not committed yet). */
+RK_INLINE int rk_queue_peek(rk_queue *q, rk_slot_ref *ref) {
+  uint64_t pos = rk_load_relaxed_u64(&q->tail);
+  for (;;) {
+    rk_slot *s = rk_queue_slot(q, pos);
+    /* acquire: pairs with rk_queue_commit's release; the bytes are visible. */
+    uint64_t seq = rk_load_acquire_u64(&s->seq);
+    int64_t dif = (int64_t)(seq - (pos + 1));
+    if (dif == 0) {
+      if (rk_cas_relaxed_u64(&q->tail, &pos, pos + 1)) {
+        ref->slot = s;
+        ref->data = (uint8_t *)(s + 1);
+        ref->pos = pos;
+        ref->len = s->len;
+        return RK_OK;
+      }
+    } else if (dif < 0) {
+      return RK_E_EMPTY;
+    } else {
+      pos = rk_load_relaxed_u64(&q->tail);
+    }
+  }
+}
+
+/* Hands a peeked slot back to the producers of the next lap. */
+RK_INLINE void rk_queue_release(rk_queue *q, rk_slot_ref *ref) {
+  /* release: our reads of the message complete before a producer reuses it. */
+  rk_store_release_u64(&ref->slot->seq, ref->pos + q->capacity);
+}
+
+/* Copying forms, for callers that hold the message elsewhere. */
+RK_INLINE int rk_queue_try_enqueue(rk_queue *q, const void *msg, uint32_t len) {
+  rk_slot_ref ref;
+  int rc = rk_queue_reserve(q, len, &ref);
+  if (rc == RK_E_FULL) rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
+  if (rc != RK_OK) return rc;
+  memcpy(ref.data, msg, len);
+  rk_queue_commit(q, &ref, len);
+  return RK_OK;
+}
+
+/* Copies the oldest message into buf and sets *len. buf must hold a whole
+ * slot (cap >= slot_size): a claimed message can be neither un-claimed nor
+ * cut, so a smaller buffer is refused before anything is consumed. */
+RK_INLINE int rk_queue_try_dequeue(rk_queue *q, void *buf, uint32_t cap, uint32_t *len) {
+  if (cap < q->slot_size) return RK_E_INVAL;
+  rk_slot_ref ref;
+  int rc = rk_queue_peek(q, &ref);
+  if (rc != RK_OK) return rc;
+  memcpy(buf, ref.data, ref.len);
+  *len = ref.len;
+  rk_queue_release(q, &ref);
+  return RK_OK;
+}
+
+RK_INLINE uint64_t rk_queue_depth(const rk_queue *q) {
+  uint64_t t = rk_load_relaxed_u64(&q->tail);
+  uint64_t h = rk_load_relaxed_u64(&q->head);
+  return h > t ? h - t : 0;
+}
+
+/* ---- host-side functions (src/core/queue.c) ---------------------------- */
+
+/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC): timeouts, telemetry. */
+uint64_t rk_now_ns(void);
+
+/* Bytes a queue of capacity slots of slot_size bytes occupies; 0 if the
+ * arguments are invalid (capacity not a power of two, zero, or too large). */
+size_t rk_queue_bytes(uint32_t capacity, uint32_t slot_size);
+/* Lays a queue out in mem (bytes long, 64-byte aligned). */
+int rk_queue_init(void *mem, size_t bytes, uint32_t capacity, uint32_t slot_size);
+/* Allocates and initialises a host queue; free with rk_queue_destroy. */
+int rk_queue_create(rk_queue **q, uint32_t capacity, uint32_t slot_size);
+void rk_queue_destroy(rk_queue *q);
+/* Checks that mem holds a plausible queue (magic, sizes); RK_E_INVAL if not. */
+int rk_queue_validate(const rk_queue *q);
+
+/* Waiting forms: poll for up to timeout_ns (0: try once), backing off from
+ * spinning to yielding to short sleeps. RK_E_TIMEOUT when time runs out on a
+ * full (enqueue) or empty (dequeue) queue; a timed-out enqueue is counted in
+ * rejected_full. */
+int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeout_ns);
+int rk_queue_dequeue(rk_queue *q, void *buf, uint32_t cap, uint32_t *len,
+                     uint64_t timeout_ns);
+int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t timeout_ns);
+int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns);
+
+/* Batch forms: n messages stored back to back at msgs with the given
+ * stride; lens[i] bytes each. They stop at the first full/empty slot and
+ * return how many were moved (>= 0) or a negative error before any moved. */
+int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
+                           const uint32_t *lens, uint32_t n);
+int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,
+                           uint32_t *lens, uint32_t n);
+
+void rk_queue_stats_get(const rk_queue *q, rk_queue_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RINGK_QUEUE_H */

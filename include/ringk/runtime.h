@@ -1,0 +1,102 @@
+/* runtime.h - launching ring kernels on a backend and talking to them.
+ *
+ * Handles follow libuv: the caller owns the rk_runtime struct, rk_runtime_init
+ * opens it and rk_runtime_close ends it (a second close is RK_E_STATE, not a
+ * crash). Lifecycle, checked on every call:
+ *
+ *   init -> add kernels -> launch -> (activate <-> deactivate per kernel)
+ *        -> terminate -> close
+ *
+ * Kernel ids are assigned by rk_kernel_add in order from 0; they are the
+ * addresses K2K sends use, resolved into a routing table at launch. Kernels
+ * start inactive: messages sent to them wait in their inbox until activate.
+ * After terminate, messages still queued are not delivered; they are counted
+ * in the kernel's `undelivered` telemetry. */
+#ifndef RINGK_RUNTIME_H
+#define RINGK_RUNTIME_H
+
+#include "ringk/schema.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rk_backend_kind {
+  RK_BACKEND_AUTO = 0, /* CUDA when built in and a GPU is present, else CPU */
+  RK_BACKEND_CPU = 1,
+  RK_BACKEND_CUDA = 2
+} rk_backend_kind;
+
+typedef struct rk_runtime_opts {
+  rk_backend_kind backend;
+  int device;                 /* CUDA device ordinal */
+  uint32_t to_host_capacity;  /* slots in the kernel->host queue; 0: 4096 */
+  uint32_t to_host_slot;      /* its slot bytes; 0: the largest inbox slot */
+  uint32_t full_spins;        /* polls of a full queue in a send; 0: 1<<20 */
+} rk_runtime_opts;
+
+typedef struct rk_runtime {
+  struct rk_rt *impl_;        /* NULL when closed */
+} rk_runtime;
+
+typedef struct rk_kernel_opts {
+  uint32_t inbox_capacity;    /* slots, a power of two; 0: 1024 */
+  uint32_t workers;           /* CPU threads / GPU blocks; 0: 1 */
+  uint32_t threads_per_worker;/* GPU threads per block; 0: backend default */
+  const void *state;          /* initial state, copied at add; may be NULL */
+  size_t state_size;          /* bytes of state */
+} rk_kernel_opts;
+
+/* What a kernel has done so far; readable at any time after launch. */
+typedef struct rk_kernel_telemetry {
+  uint64_t processed;
+  uint64_t errors;
+  uint64_t sent;
+  uint64_t send_failed;
+  uint64_t last_activity_ns;   /* rk_now_ns() clock; 0 if never active */
+  uint64_t queue_depth;        /* messages waiting in the inbox */
+  uint64_t undelivered;        /* after terminate: messages left unhandled */
+  int32_t last_error;
+  int active;
+  rk_queue_stats inbox;
+} rk_kernel_telemetry;
+
+int rk_runtime_init(rk_runtime *rt, const rk_runtime_opts *opts);
+int rk_runtime_close(rk_runtime *rt);
+const char *rk_runtime_backend(const rk_runtime *rt);
+
+int rk_kernel_add(rk_runtime *rt, const rk_kernel_def *def,
+                  const rk_kernel_opts *opts, uint32_t *id);
+int rk_runtime_launch(rk_runtime *rt);
+int rk_kernel_activate(rk_runtime *rt, uint32_t id);
+int rk_kernel_deactivate(rk_runtime *rt, uint32_t id);
+/* Stops every kernel; waits up to timeout_ns for them to leave their loops.
+ * RK_E_TIMEOUT if one did not (the runtime stays terminated regardless). */
+int rk_runtime_terminate(rk_runtime *rt, uint64_t timeout_ns);
+
+/* Host -> kernel: encodes msg straight into the kernel's inbox. Waits up to
+ * timeout_ns while the inbox is full (0: fail at once with RK_E_FULL). */
+int rk_host_send(rk_runtime *rt, uint32_t kernel, const rk_msg_codec *codec,
+                 const void *msg, uint64_t corr_id, uint64_t timeout_ns);
+#define RK_HOST_SEND(rt, kernel, type, msgp, timeout_ns) \
+  rk_host_send((rt), (kernel), &type##_codec, (msgp), 0, (timeout_ns))
+
+/* Kernel -> host: copies the oldest message into buf (cap bytes, at least
+ * rk_host_slot_size()) and decodes its header into *msg, whose payload then
+ * points into buf. Waits up to timeout_ns (RK_E_TIMEOUT; 0: RK_E_EMPTY). */
+int rk_host_recv(rk_runtime *rt, rk_msg *msg, uint8_t *buf, uint32_t cap,
+                 uint64_t timeout_ns);
+uint32_t rk_host_slot_size(const rk_runtime *rt);
+
+int rk_kernel_telemetry_get(rk_runtime *rt, uint32_t id, rk_kernel_telemetry *out);
+/* Copies a kernel's state out (consistent when it is inactive or stopped). */
+int rk_kernel_state_read(rk_runtime *rt, uint32_t id, void *dst, size_t size);
+/* First device/handler fault of the runtime: RK_OK or the error, with the
+ * kernel's id in *kernel (may be NULL). */
+int rk_runtime_fault(rk_runtime *rt, uint32_t *kernel);
+const char *rk_kernel_name(const rk_runtime *rt, uint32_t id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RINGK_RUNTIME_H */

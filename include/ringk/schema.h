@@ -1,0 +1,141 @@
+/* schema.h - declare a message type once; get its struct, id, size and codec.
+ *
+ *   #define PING_FIELDS(F, A)        \
+ *     F(uint32_t, round, 0)          \   scalar: type, name, default
+ *     F(double,   value, 0.0)        \
+ *     A(uint32_t, hops, 16)              bounded array: type, name, max count
+ *   RK_MESSAGE(ping, 0x0101, 1, PING_FIELDS)
+ *
+ * yields `typedef struct ping {uint32_t round; double value;
+ * uint32_t hops_count; uint32_t hops[16];} ping;`, the constants
+ * ping_type_id, ping_schema, ping_max_payload and ping_max_size, the
+ * functions ping_payload_size / ping_encode / ping_decode / ping_decode_msg
+ * (RK_HD: the same code runs on the host and in CUDA device code), the host
+ * codec ping_codec for the runtime's generic calls, and ping_send() for use
+ * inside handlers.
+ *
+ * Payload encoding: fields in declaration order, little-endian, no padding;
+ * an array is a u32 count then count elements. Schema evolution: fields are
+ * only ever appended. A reader given an older message (smaller
+ * schema_version) fills fields missing at the end with their defaults; given
+ * a newer one, it skips the trailing bytes it does not know. Anything else
+ * that does not add up is RK_E_MALFORMED. */
+#ifndef RINGK_SCHEMA_H
+#define RINGK_SCHEMA_H
+
+#include "ringk/kernel.h"
+
+/* Generic view of a message type, for host-side calls that take any type. */
+typedef struct rk_msg_codec {
+  uint16_t type_id;
+  uint16_t schema_version;
+  uint32_t max_payload;
+  const char *name;
+  int64_t (*payload_size)(const void *msg); /* < 0: a count exceeds its max */
+  void (*write)(const void *msg, uint8_t *dst); /* after payload_size */
+} rk_msg_codec;
+
+#define RK_SF_MEMBER_(T, f, d) T f;
+#define RK_SA_MEMBER_(T, f, max) uint32_t f##_count; T f[max];
+#define RK_SF_MAX_(T, f, d) +sizeof(T)
+#define RK_SA_MAX_(T, f, max) +4u + (max) * sizeof(T)
+#define RK_SF_SIZE_(T, f, d) n += sizeof(T);
+#define RK_SA_SIZE_(T, f, max)                                                \
+  if (m->f##_count > (max)) return RK_E_RANGE;                                \
+  n += 4u + (int64_t)m->f##_count * (int64_t)sizeof(T);
+#define RK_SF_WRITE_(T, f, d) memcpy(p, &m->f, sizeof(T)); p += sizeof(T);
+#define RK_SA_WRITE_(T, f, max)                                               \
+  memcpy(p, &m->f##_count, 4); p += 4;                                        \
+  memcpy(p, m->f, (size_t)m->f##_count * sizeof(T));                          \
+  p += (size_t)m->f##_count * sizeof(T);
+/* Readers: `rest` is len - off, never negative. A field that is wholly
+ * absent takes its default only in an older message. */
+#define RK_SF_READ_(T, f, d)                                                  \
+  if (len - off >= sizeof(T)) {                                               \
+    memcpy(&out->f, src + off, sizeof(T)); off += sizeof(T);                  \
+  } else if (off == len && older) {                                           \
+    out->f = (d);                                                             \
+  } else {                                                                    \
+    return RK_E_MALFORMED;                                                    \
+  }
+#define RK_SA_READ_(T, f, max)                                                \
+  if (off == len && older) {                                                  \
+    out->f##_count = 0;                                                       \
+  } else {                                                                    \
+    uint32_t c_;                                                              \
+    if (len - off < 4) return RK_E_MALFORMED;                                 \
+    memcpy(&c_, src + off, 4); off += 4;                                      \
+    if (c_ > (max) || (uint64_t)(len - off) < (uint64_t)c_ * sizeof(T))       \
+      return RK_E_MALFORMED;                                                  \
+    memcpy(out->f, src + off, (size_t)c_ * sizeof(T));                        \
+    out->f##_count = c_; off += c_ * (uint32_t)sizeof(T);                     \
+  }
+
+#define RK_MESSAGE(name, type_id_, version_, FIELDS)                          \
+  typedef struct name { FIELDS(RK_SF_MEMBER_, RK_SA_MEMBER_) } name;          \
+  enum {                                                                      \
+    name##_type_id = (type_id_),                                              \
+    name##_schema = (version_),                                               \
+    name##_max_payload = (int)(0 FIELDS(RK_SF_MAX_, RK_SA_MAX_)),             \
+    name##_max_size = (int)RK_HEADER_SIZE + name##_max_payload                \
+  };                                                                          \
+  /* Exact encoded payload size, or RK_E_RANGE if an array count > max. */    \
+  RK_INLINE int64_t name##_payload_size(const name *m) {                      \
+    int64_t n = 0;                                                            \
+    FIELDS(RK_SF_SIZE_, RK_SA_SIZE_)                                          \
+    return n;                                                                 \
+  }                                                                           \
+  /* Writes the payload; the caller checked name##_payload_size first. */     \
+  RK_INLINE void name##_write(const name *m, uint8_t *p) {                    \
+    FIELDS(RK_SF_WRITE_, RK_SA_WRITE_)                                        \
+    (void)p;                                                                  \
+  }                                                                           \
+  /* Encodes into dst (cap bytes); returns the payload length or an error. */ \
+  RK_INLINE int64_t name##_encode(const name *m, uint8_t *dst, uint32_t cap) { \
+    int64_t n = name##_payload_size(m);                                       \
+    if (n < 0) return n;                                                      \
+    if (n > (int64_t)cap) return RK_E_OVERSIZE;                               \
+    name##_write(m, dst);                                                     \
+    return n;                                                                 \
+  }                                                                           \
+  /* Decodes len untrusted payload bytes written with schema_version. */      \
+  RK_INLINE int name##_decode(const uint8_t *src, uint32_t len,               \
+                              uint16_t schema_version, name *out) {           \
+    uint32_t off = 0;                                                         \
+    int older = schema_version < (version_);                                  \
+    (void)older;                                                              \
+    if (src == NULL && len != 0) return RK_E_INVAL;                           \
+    FIELDS(RK_SF_READ_, RK_SA_READ_)                                          \
+    if (off != len && schema_version <= (version_)) return RK_E_MALFORMED;    \
+    return RK_OK;                                                             \
+  }                                                                           \
+  /* Decodes a received message, checking that it is of this type. */        \
+  RK_INLINE int name##_decode_msg(const rk_msg *msg, name *out) {             \
+    if (msg->hdr.type_id != (type_id_)) return RK_E_UNKNOWN_TYPE;             \
+    return name##_decode(msg->payload, msg->hdr.payload_len,                  \
+                         msg->hdr.schema_version, out);                       \
+  }                                                                           \
+  /* Sends m to kernel `target` (or RK_ADDR_HOST) from inside a handler,     \
+   * encoding it straight into the receiver's queue slot. */                 \
+  RK_INLINE int name##_send(rk_ctx *ctx, uint32_t target, const name *m) {    \
+    int64_t n = name##_payload_size(m);                                       \
+    rk_send_ref ref;                                                          \
+    int rc = n < 0 ? (int)n                                                   \
+                   : rk_send_begin(ctx, target, (type_id_), (version_),       \
+                                   (uint64_t)n, &ref);                        \
+    if (rc != RK_OK) return rc;                                               \
+    name##_write(m, ref.payload);                                             \
+    rk_send_commit(ctx, &ref);                                                \
+    return RK_OK;                                                             \
+  }                                                                           \
+  static inline int64_t name##_size_any_(const void *m) {                     \
+    return name##_payload_size((const name *)m);                              \
+  }                                                                           \
+  static inline void name##_write_any_(const void *m, uint8_t *p) {           \
+    name##_write((const name *)m, p);                                         \
+  }                                                                           \
+  static const rk_msg_codec name##_codec RK_UNUSED = {                        \
+      (type_id_), (version_), (uint32_t)name##_max_payload, #name,            \
+      name##_size_any_, name##_write_any_}
+
+#endif /* RINGK_SCHEMA_H */

@@ -1,0 +1,85 @@
+/* backend.h - the narrow interface between the runtime and a backend.
+ *
+ * The core (src/core/runtime.c) owns the lifecycle state machine, argument
+ * checks, routing ids, host send/receive and telemetry sums. A backend only
+ * places memory and runs workers: at launch it allocates every kernel's
+ * inbox, host-in queue, control block and worker stats in memory the host
+ * can read and write (for a GPU: mapped pinned memory for what the host
+ * touches, device memory for K2K inboxes), fills in the pointers below and
+ * starts the workers, inactive. A new backend (Metal, say) implements these
+ * six functions and nothing else. */
+#ifndef RK_CORE_BACKEND_H
+#define RK_CORE_BACKEND_H
+
+#include "ringk/runtime.h"
+
+typedef struct rk_rt rk_rt;
+
+/* What the core keeps per kernel. Fields marked (backend) are set by launch. */
+typedef struct rk_kernel_rec {
+  const rk_kernel_def *def;
+  rk_kernel_opts opts;          /* with defaults applied */
+  void *init_state;             /* copy of opts.state, owned by the core */
+  uint32_t slot_size;           /* inbox slot: header + largest accepted payload */
+  int active;                   /* as last set by the host */
+  rk_kernel_control *ctl;       /* (backend) host-visible control block */
+  rk_worker_stats *stats;       /* (backend) opts.workers host-visible lines */
+  rk_queue *host_in;            /* (backend) queue the host sends into */
+  rk_queue *inbox_host_view;    /* (backend) inbox as the host can read its
+                                   counters; may equal host_in; NULL if unreadable */
+} rk_kernel_rec;
+
+typedef struct rk_backend_ops {
+  const char *name;
+  /* Allocates queues/control/stats for every kernel and rt->to_host, builds
+   * the routing table and starts all workers inactive. */
+  int (*launch)(rk_rt *rt);
+  /* Called after the core changed a control block (active/stop/epoch). */
+  void (*notify)(rk_rt *rt, uint32_t kernel);
+  /* Waits for all workers to leave their loops (ctl->stop is already set). */
+  int (*join)(rk_rt *rt, uint64_t timeout_ns);
+  int (*state_read)(rk_rt *rt, uint32_t kernel, void *dst, size_t size);
+  /* Device faults not yet reported through a control block; RK_OK if none. */
+  int (*poll_fault)(rk_rt *rt, uint32_t *kernel);
+  /* Frees everything launch allocated; workers have been joined (or never
+   * started). */
+  void (*release)(rk_rt *rt);
+} rk_backend_ops;
+
+typedef enum rk_rt_state {
+  RK_RT_CREATED,     /* kernels may be added */
+  RK_RT_LAUNCHED,    /* running; activate/deactivate/send/recv */
+  RK_RT_TERMINATED   /* stopped; recv drains, telemetry readable */
+} rk_rt_state;
+
+struct rk_rt {
+  const rk_backend_ops *ops;
+  void *backend;                /* the backend's own data */
+  rk_runtime_opts opts;         /* with defaults applied */
+  rk_rt_state state;
+  uint32_t nkernels;
+  uint32_t cap_kernels;
+  rk_kernel_rec *kernels;
+  rk_queue *to_host;            /* (backend) kernel -> host queue */
+  uint32_t to_host_slot;        /* its slot size, fixed at launch */
+  int joined;                   /* workers are known to have exited */
+};
+
+extern const rk_backend_ops rk_cpu_backend;
+#ifdef RK_HAVE_CUDA
+extern const rk_backend_ops rk_cuda_backend;
+/* Nonzero when a CUDA device is usable (driver present, >= 1 device). */
+int rk_cuda_available(void);
+#endif
+
+/* Shared helpers for backends (src/core/runtime.c). */
+/* Fills a worker's context from its kernel record; routes/to_host/state are
+ * the caller's (device or host) pointers. */
+void rk_ctx_fill(const rk_rt *rt, uint32_t kernel, uint32_t worker,
+                 rk_queue *const *routes, rk_queue *to_host, void *state,
+                 rk_worker_stats *stats, const rk_kernel_control *ctl, rk_ctx *ctx);
+/* Nonzero if the kernel accepts messages of type_id. */
+int rk_kernel_accepts(const rk_kernel_def *def, uint16_t type_id);
+
+/* Host-side queue memory helpers (src/core/queue.c). */
+#endif /* RK_CORE_BACKEND_H */

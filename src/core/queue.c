@@ -1,0 +1,153 @@
+/* queue.c - host-side queue set-up, waiting and batch forms.
+ *
+ * The lock-free operations themselves are RK_HD inline functions in
+ * include/ringk/queue.h, shared with device code; this file adds what only
+ * the host does: allocating, validating, timed waits and batches. */
+#include "ringk/queue.h"
+
+#include <stdlib.h>
+
+#include "core/wait.h"
+
+static int is_pow2(uint32_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+size_t rk_queue_bytes(uint32_t capacity, uint32_t slot_size) {
+  if (!is_pow2(capacity) || capacity > RK_QUEUE_MAX_CAPACITY) return 0;
+  if (slot_size == 0 || slot_size > RK_QUEUE_MAX_SLOT) return 0;
+  /* At most 2^30 slots of at most 2^24+16 bytes: fits in 64 bits. */
+  return sizeof(rk_queue) + (size_t)capacity * rk_queue_stride_for(slot_size);
+}
+
+int rk_queue_init(void *mem, size_t bytes, uint32_t capacity, uint32_t slot_size) {
+  size_t need = rk_queue_bytes(capacity, slot_size);
+  if (mem == NULL || need == 0 || bytes < need) return RK_E_INVAL;
+  if (((uintptr_t)mem & (RK_CACHELINE - 1)) != 0) return RK_E_INVAL;
+  rk_queue *q = (rk_queue *)mem;
+  memset(q, 0, sizeof *q);
+  q->magic = RK_QUEUE_MAGIC;
+  q->capacity = capacity;
+  q->slot_size = slot_size;
+  q->stride = rk_queue_stride_for(slot_size);
+  q->mask = capacity - 1;
+  for (uint64_t i = 0; i < capacity; i++) {
+    rk_slot *s = rk_queue_slot(q, i);
+    s->seq = i;
+    s->len = 0;
+    s->reserved_ = 0;
+  }
+  return RK_OK;
+}
+
+int rk_queue_create(rk_queue **out, uint32_t capacity, uint32_t slot_size) {
+  if (out == NULL) return RK_E_INVAL;
+  *out = NULL;
+  size_t bytes = rk_queue_bytes(capacity, slot_size);
+  if (bytes == 0) return RK_E_INVAL;
+  /* aligned_alloc wants a multiple of the alignment. */
+  size_t rounded = (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
+  void *mem = aligned_alloc(RK_CACHELINE, rounded);
+  if (mem == NULL) return RK_E_NOMEM;
+  int rc = rk_queue_init(mem, rounded, capacity, slot_size);
+  if (rc != RK_OK) {
+    free(mem);
+    return rc;
+  }
+  *out = (rk_queue *)mem;
+  return RK_OK;
+}
+
+void rk_queue_destroy(rk_queue *q) { free(q); }
+
+int rk_queue_validate(const rk_queue *q) {
+  if (q == NULL || q->magic != RK_QUEUE_MAGIC) return RK_E_INVAL;
+  if (rk_queue_bytes(q->capacity, q->slot_size) == 0) return RK_E_INVAL;
+  if (q->mask != (uint64_t)q->capacity - 1 || q->stride != rk_queue_stride_for(q->slot_size))
+    return RK_E_INVAL;
+  return RK_OK;
+}
+
+int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t timeout_ns) {
+  int rc = rk_queue_reserve(q, len, ref);
+  if (rc != RK_E_FULL) return rc;
+  uint64_t deadline = rk_deadline(timeout_ns);
+  rk_backoff b;
+  rk_backoff_reset(&b);
+  while ((rc = rk_queue_reserve(q, len, ref)) == RK_E_FULL) {
+    if (rk_now_ns() >= deadline) {
+      rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
+      return timeout_ns ? RK_E_TIMEOUT : RK_E_FULL;
+    }
+    rk_backoff_wait(&b);
+  }
+  return rc;
+}
+
+int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {
+  int rc = rk_queue_peek(q, ref);
+  if (rc != RK_E_EMPTY || timeout_ns == 0) return rc;
+  uint64_t deadline = rk_deadline(timeout_ns);
+  rk_backoff b;
+  rk_backoff_reset(&b);
+  while ((rc = rk_queue_peek(q, ref)) == RK_E_EMPTY) {
+    if (rk_now_ns() >= deadline) return RK_E_TIMEOUT;
+    rk_backoff_wait(&b);
+  }
+  return rc;
+}
+
+int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeout_ns) {
+  if (q == NULL || (msg == NULL && len != 0)) return RK_E_INVAL;
+  rk_slot_ref ref;
+  int rc = rk_queue_reserve_wait(q, len, &ref, timeout_ns);
+  if (rc != RK_OK) return rc;
+  memcpy(ref.data, msg, len);
+  rk_queue_commit(q, &ref, len);
+  return RK_OK;
+}
+
+int rk_queue_dequeue(rk_queue *q, void *buf, uint32_t cap, uint32_t *len,
+                     uint64_t timeout_ns) {
+  if (q == NULL || buf == NULL || len == NULL) return RK_E_INVAL;
+  if (cap < q->slot_size) return RK_E_INVAL;
+  rk_slot_ref ref;
+  int rc = rk_queue_peek_wait(q, &ref, timeout_ns);
+  if (rc != RK_OK) return rc;
+  memcpy(buf, ref.data, ref.len);
+  *len = ref.len;
+  rk_queue_release(q, &ref);
+  return RK_OK;
+}
+
+int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
+                           const uint32_t *lens, uint32_t n) {
+  if (q == NULL || (n != 0 && (msgs == NULL || lens == NULL))) return RK_E_INVAL;
+  const uint8_t *p = (const uint8_t *)msgs;
+  for (uint32_t i = 0; i < n; i++) {
+    if (lens[i] > stride) return i ? (int)i : RK_E_INVAL;
+    int rc = rk_queue_try_enqueue(q, p + (size_t)i * stride, lens[i]);
+    if (rc != RK_OK) return i ? (int)i : rc;
+  }
+  return (int)n;
+}
+
+int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,
+                           uint32_t *lens, uint32_t n) {
+  if (q == NULL || (n != 0 && (bufs == NULL || lens == NULL))) return RK_E_INVAL;
+  if (stride < q->slot_size) return RK_E_INVAL;
+  uint8_t *p = (uint8_t *)bufs;
+  for (uint32_t i = 0; i < n; i++) {
+    int rc = rk_queue_try_dequeue(q, p + (size_t)i * stride, stride, &lens[i]);
+    if (rc != RK_OK) return i ? (int)i : rc;
+  }
+  return (int)n;
+}
+
+void rk_queue_stats_get(const rk_queue *q, rk_queue_stats *out) {
+  /* relaxed: a snapshot of independent counters; exact once quiescent. */
+  out->enqueued = rk_load_relaxed_u64(&q->head);
+  out->dequeued = rk_load_relaxed_u64(&q->tail);
+  out->rejected_full = rk_load_relaxed_u64(&q->rejected_full);
+  out->rejected_oversize = rk_load_relaxed_u64(&q->rejected_oversize);
+  out->high_water = rk_load_relaxed_u64(&q->high_water);
+  out->depth = out->enqueued > out->dequeued ? out->enqueued - out->dequeued : 0;
+}
