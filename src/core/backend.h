@@ -7,7 +7,7 @@
  * can read and write (for a GPU: mapped pinned memory for what the host
  * touches, device memory for K2K inboxes), fills in the pointers below and
  * starts the workers, inactive. A new backend (Metal, say) implements these
- * six functions and nothing else. */
+ * seven functions and nothing else. */
 #ifndef RK_CORE_BACKEND_H
 #define RK_CORE_BACKEND_H
 
@@ -25,8 +25,6 @@ typedef struct rk_kernel_rec {
   rk_kernel_control *ctl;       /* (backend) host-visible control block */
   rk_worker_stats *stats;       /* (backend) opts.workers host-visible lines */
   rk_queue *host_in;            /* (backend) queue the host sends into */
-  rk_queue *inbox_host_view;    /* (backend) inbox as the host can read its
-                                   counters; may equal host_in; NULL if unreadable */
 } rk_kernel_rec;
 
 typedef struct rk_backend_ops {
@@ -39,6 +37,9 @@ typedef struct rk_backend_ops {
   /* Waits for all workers to leave their loops (ctl->stop is already set). */
   int (*join)(rk_rt *rt, uint64_t timeout_ns);
   int (*state_read)(rk_rt *rt, uint32_t kernel, void *dst, size_t size);
+  /* Counters of everything queued for the kernel (its inbox, plus host_in
+   * where that is a separate queue), summed. */
+  int (*inbox_stats)(rk_rt *rt, uint32_t kernel, rk_queue_stats *out);
   /* Device faults not yet reported through a control block; RK_OK if none. */
   int (*poll_fault)(rk_rt *rt, uint32_t *kernel);
   /* Frees everything launch allocated; workers have been joined (or never
