@@ -1,0 +1,28 @@
+/* cli.h - what the ringk command's sources share: exit codes, the strict
+ * argument parsers and the subcommands. */
+#ifndef RINGK_CLI_H
+#define RINGK_CLI_H
+
+#include <stdint.h>
+
+/* Exit statuses: success, bad input or a failed run, bad command line. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CLI_PRINTF(f, a)
+#endif
+
+/* Prints "ringk: <message>" to stderr and returns status. */
+int cli_error(int status, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* Whole-string decimal parsers: no blanks, signs, hex, inf or nan; the value
+ * must lie in [lo, hi]. They return 0 or -1 and print nothing. */
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+int cli_parse_double(const char *s, double lo, double hi, double *out);
+
+int cli_pagerank(int argc, char **argv);
+void cli_pagerank_usage(void);
+
+#endif

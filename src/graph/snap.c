@@ -1,0 +1,49 @@
+/* snap.c - SNAP edge lists ("FROM TO" a line, '#' comments) into a graph
+ * whose nodes are numbered in order of first appearance. */
+#include <stdlib.h>
+#include "graph/graph_int.h"
+
+static const char NODE_ID[] = "a node id (an unsigned 64-bit integer)";
+
+/* Parses one "FROM TO" line and appends its edge. */
+static int parse_edge(rk_text *t, struct rk_id_map *map, rk_edge_list *edges) {
+  uint64_t from, to;
+  uint32_t u, v;
+  int rc = rk_text_u64(t, NODE_ID, &from);
+  if (!rc) rc = rk_text_u64(t, NODE_ID, &to);
+  if (!rc) rc = rk_text_end_line(t, "end of line after two node ids");
+  if (!rc) rc = rk_id_map_intern(map, from, &u);
+  if (!rc) rc = rk_id_map_intern(map, to, &v);
+  if (rc == RK_E_RANGE)
+    return rk_text_fail(t, rc, "more than %u distinct node ids",
+                        RK_GRAPH_MAX_NODES);
+  if (!rc) rc = rk_edge_list_push(edges, u, v);
+  return rc;
+}
+
+/* Moves the id map into g, which owns it from then on. */
+static int adopt_ids(rk_graph *g, struct rk_id_map *map) {
+  g->id_map = malloc(sizeof *g->id_map);
+  if (!g->id_map) return RK_E_NOMEM;
+  *g->id_map = *map;
+  g->ids = map->ids;
+  return RK_OK;
+}
+
+int rk_load_snap(rk_graph *g, rk_text *t) {
+  struct rk_id_map map;
+  rk_edge_list edges = {0};
+  int rc = rk_id_map_init(&map);
+  while (!rc && rk_text_skip_empty_lines(t, '#'))
+    rc = parse_edge(t, &map, &edges);
+  if (!rc && edges.len == 0)
+    rc = rk_text_fail(t, RK_E_PARSE, "expected at least one edge, found none");
+  if (!rc) rc = rk_graph_from_edges(g, map.count, edges.len, edges.src, edges.dst);
+  rk_edge_list_free(&edges);
+  if (!rc) rc = adopt_ids(g, &map);
+  if (rc) {
+    rk_graph_free(g);
+    rk_id_map_free(&map);
+  }
+  return rc;
+}
