@@ -138,6 +138,23 @@ RK_INLINE void rk_send_commit(rk_ctx *ctx, rk_send_ref *ref) {
 typedef int (*rk_handler_fn)(rk_ctx *ctx, const rk_msg *msg);
 struct rk_msg_codec;
 
+enum { RK_CTL_RUN = 0, RK_CTL_HOLD = 1, RK_CTL_STOP = 2 };
+
+/* Run by each worker at the top of its loop, outside any handler: reads the
+ * kernel's control block and acknowledges its epoch, which tells the host
+ * that this worker has seen the change and is not inside a handler. */
+RK_INLINE int rk_worker_control(rk_ctx *ctx) {
+  /* acquire: pairs with the host's release of epoch, which it stores after
+   * the flags, so the flags read below are at least that new. */
+  uint32_t epoch = rk_load_acquire_u32(&ctx->ctl->epoch);
+  uint32_t stop = rk_load_relaxed_u32(&ctx->ctl->stop);
+  uint32_t active = rk_load_relaxed_u32(&ctx->ctl->active);
+  if (epoch != ctx->stats->epoch_seen)
+    /* release: our last handler's effects happen before the host sees it. */
+    rk_store_release_u64(&ctx->stats->epoch_seen, epoch);
+  return stop ? RK_CTL_STOP : active ? RK_CTL_RUN : RK_CTL_HOLD;
+}
+
 RK_INLINE int rk_ctx_accepts(const rk_ctx *ctx, uint16_t type_id) {
   for (uint32_t i = 0; i < ctx->naccept; i++)
     if (ctx->accept[i] == type_id) return 1;

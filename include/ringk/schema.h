@@ -82,6 +82,7 @@ typedef struct rk_msg_codec {
   /* Exact encoded payload size, or RK_E_RANGE if an array count > max. */    \
   RK_INLINE int64_t name##_payload_size(const name *m) {                      \
     int64_t n = 0;                                                            \
+    (void)m; /* unused when every field is a scalar */                        \
     FIELDS(RK_SF_SIZE_, RK_SA_SIZE_)                                          \
     return n;                                                                 \
   }                                                                           \

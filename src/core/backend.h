@@ -64,6 +64,7 @@ struct rk_rt {
   rk_queue *to_host;            /* (backend) kernel -> host queue */
   uint32_t to_host_slot;        /* its slot size, fixed at launch */
   int joined;                   /* workers are known to have exited */
+  uint64_t host_seq;            /* sequence of host sends */
 };
 
 extern const rk_backend_ops rk_cpu_backend;
@@ -78,9 +79,10 @@ int rk_cuda_available(void);
  * the caller's (device or host) pointers. */
 void rk_ctx_fill(const rk_rt *rt, uint32_t kernel, uint32_t worker,
                  rk_queue *const *routes, rk_queue *to_host, void *state,
-                 rk_worker_stats *stats, const rk_kernel_control *ctl, rk_ctx *ctx);
+                 const uint16_t *accept, rk_worker_stats *stats,
+                 const rk_kernel_control *ctl, rk_ctx *ctx);
 /* Nonzero if the kernel accepts messages of type_id. */
 int rk_kernel_accepts(const rk_kernel_def *def, uint16_t type_id);
-
-/* Host-side queue memory helpers (src/core/queue.c). */
+/* Writes the def's accepted type ids (def->ntypes of them) to ids. */
+void rk_kernel_accept_ids(const rk_kernel_def *def, uint16_t *ids);
 #endif /* RK_CORE_BACKEND_H */

@@ -1,0 +1,357 @@
+/* runtime.c - the backend-independent half of the runtime.
+ *
+ * It owns what must behave the same on every backend: the lifecycle state
+ * machine and its RK_E_STATE answers, argument checks, kernel ids and slot
+ * sizes, the control-block protocol (active/stop/epoch, acknowledged by each
+ * worker), host send/receive over the host-visible queues, and telemetry
+ * sums. Backends (src/cpu, src/cuda) only place memory and run workers; see
+ * core/backend.h. */
+#include <stdlib.h>
+
+#include "core/backend.h"
+#include "core/log.h"
+#include "core/wait.h"
+
+#define RK_DEFAULT_INBOX 1024u
+#define RK_DEFAULT_TO_HOST 4096u
+#define RK_DEFAULT_FULL_SPINS (1u << 20)
+#define RK_CLOSE_TIMEOUT_NS 5000000000ull   /* terminate on close: 5 s */
+#define RK_ACK_TIMEOUT_NS 5000000000ull     /* deactivate waits for acks */
+
+static rk_rt *rt_of(const rk_runtime *rt) { return rt ? rt->impl_ : NULL; }
+static int rt_fault(rk_rt *rt, uint32_t *kernel);
+
+static const rk_backend_ops *pick_backend(rk_backend_kind kind) {
+  switch (kind) {
+  case RK_BACKEND_CPU: return &rk_cpu_backend;
+#ifdef RK_HAVE_CUDA
+  case RK_BACKEND_CUDA: return rk_cuda_available() ? &rk_cuda_backend : NULL;
+  case RK_BACKEND_AUTO: return rk_cuda_available() ? &rk_cuda_backend : &rk_cpu_backend;
+#else
+  case RK_BACKEND_CUDA: return NULL;
+  case RK_BACKEND_AUTO: return &rk_cpu_backend;
+#endif
+  }
+  return NULL;
+}
+
+int rk_runtime_init(rk_runtime *handle, const rk_runtime_opts *opts) {
+  if (handle == NULL) return RK_E_INVAL;
+  handle->impl_ = NULL;
+  rk_runtime_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0};
+  if (opts) o = *opts;
+  if ((unsigned)o.backend > RK_BACKEND_CUDA) return RK_E_INVAL;
+  if (o.to_host_capacity == 0) o.to_host_capacity = RK_DEFAULT_TO_HOST;
+  if (o.full_spins == 0) o.full_spins = RK_DEFAULT_FULL_SPINS;
+  if (rk_queue_bytes(o.to_host_capacity, o.to_host_slot ? o.to_host_slot : RK_HEADER_SIZE) == 0)
+    return RK_E_INVAL;
+  const rk_backend_ops *ops = pick_backend(o.backend);
+  if (ops == NULL) return RK_E_NO_BACKEND;
+  rk_rt *rt = calloc(1, sizeof *rt);
+  if (rt == NULL) return RK_E_NOMEM;
+  rt->ops = ops;
+  rt->opts = o;
+  rt->state = RK_RT_CREATED;
+  handle->impl_ = rt;
+  rk_log(RK_LOG_INFO, "runtime created on the %s backend", ops->name);
+  return RK_OK;
+}
+
+const char *rk_runtime_backend(const rk_runtime *handle) {
+  rk_rt *rt = rt_of(handle);
+  return rt ? rt->ops->name : "none";
+}
+
+int rk_kernel_accepts(const rk_kernel_def *def, uint16_t type_id) {
+  for (uint32_t i = 0; i < def->ntypes; i++)
+    if (def->types[i]->type_id == type_id) return 1;
+  return 0;
+}
+
+static int kernel_opts_apply(const rk_kernel_def *def, const rk_kernel_opts *in,
+                             rk_kernel_rec *k) {
+  rk_kernel_opts o = {0, 0, 0, NULL, 0};
+  if (in) o = *in;
+  if (o.inbox_capacity == 0) o.inbox_capacity = RK_DEFAULT_INBOX;
+  if (o.workers == 0) o.workers = 1;
+  if ((o.state == NULL) != (o.state_size == 0)) return RK_E_INVAL;
+  uint32_t max_payload = 0;
+  for (uint32_t i = 0; i < def->ntypes; i++) {
+    if (def->types[i] == NULL) return RK_E_INVAL;
+    if (def->types[i]->max_payload > max_payload) max_payload = def->types[i]->max_payload;
+  }
+  if (max_payload > RK_QUEUE_MAX_SLOT - RK_HEADER_SIZE) return RK_E_RANGE;
+  k->slot_size = RK_HEADER_SIZE + max_payload;
+  if (rk_queue_bytes(o.inbox_capacity, k->slot_size) == 0) return RK_E_INVAL;
+  if (o.state_size) {
+    k->init_state = malloc(o.state_size);
+    if (k->init_state == NULL) return RK_E_NOMEM;
+    memcpy(k->init_state, o.state, o.state_size);
+  }
+  o.state = NULL; /* the caller's pointer is not kept */
+  k->opts = o;
+  k->def = def;
+  return RK_OK;
+}
+
+int rk_kernel_add(rk_runtime *handle, const rk_kernel_def *def,
+                  const rk_kernel_opts *opts, uint32_t *id) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || def == NULL || def->handler == NULL || def->ntypes == 0 ||
+      def->types == NULL)
+    return RK_E_INVAL;
+  if (rt->state != RK_RT_CREATED) return RK_E_STATE;
+  if (rt->nkernels == rt->cap_kernels) {
+    uint32_t cap = rt->cap_kernels ? rt->cap_kernels * 2 : 8;
+    rk_kernel_rec *k = realloc(rt->kernels, cap * sizeof *k);
+    if (k == NULL) return RK_E_NOMEM;
+    rt->kernels = k;
+    rt->cap_kernels = cap;
+  }
+  rk_kernel_rec *k = &rt->kernels[rt->nkernels];
+  memset(k, 0, sizeof *k);
+  int rc = kernel_opts_apply(def, opts, k);
+  if (rc != RK_OK) return rc;
+  if (id) *id = rt->nkernels;
+  rt->nkernels++;
+  return RK_OK;
+}
+
+int rk_runtime_launch(rk_runtime *handle) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL) return RK_E_INVAL;
+  if (rt->state != RK_RT_CREATED) return RK_E_STATE;
+  if (rt->nkernels == 0) return RK_E_INVAL;
+  uint32_t slot = rt->opts.to_host_slot;
+  for (uint32_t i = 0; !slot && i < rt->nkernels; i++)
+    if (rt->kernels[i].slot_size > rt->to_host_slot) rt->to_host_slot = rt->kernels[i].slot_size;
+  if (slot) rt->to_host_slot = slot;
+  int rc = rt->ops->launch(rt);
+  if (rc != RK_OK) {
+    rk_log(RK_LOG_ERROR, "launch on %s failed: %s", rt->ops->name, rk_strerror(rc));
+    rt->ops->release(rt);  /* joins whatever workers had started */
+    return rc;
+  }
+  rt->state = RK_RT_LAUNCHED;
+  rk_log(RK_LOG_INFO, "launched %u kernel(s) on %s", rt->nkernels, rt->ops->name);
+  return RK_OK;
+}
+
+/* Publishes a control change: the flag first, then the epoch (both release)
+ * so that a worker that reads the new epoch (acquire) sees the new flag. */
+static uint32_t control_publish(rk_rt *rt, uint32_t id, uint32_t *flag, uint32_t value) {
+  rk_kernel_control *c = rt->kernels[id].ctl;
+  rk_store_release_u32(flag, value);
+  uint32_t epoch = rk_load_relaxed_u32(&c->epoch) + 1;
+  rk_store_release_u32(&c->epoch, epoch);
+  rt->ops->notify(rt, id);
+  return epoch;
+}
+
+/* Waits until every worker of kernel id acknowledged epoch, i.e. has left
+ * any handler it was in when the change was published. */
+static int control_wait_acks(rk_rt *rt, uint32_t id, uint32_t epoch, uint64_t timeout_ns) {
+  rk_kernel_rec *k = &rt->kernels[id];
+  uint64_t deadline = rk_deadline(timeout_ns);
+  rk_backoff b;
+  rk_backoff_reset(&b);
+  for (uint32_t w = 0; w < k->opts.workers;) {
+    /* acquire: pairs with the worker's release of epoch_seen. */
+    if (rk_load_acquire_u64(&k->stats[w].epoch_seen) >= epoch) {
+      w++;
+      continue;
+    }
+    int fault = rt_fault(rt, NULL);
+    if (fault != RK_OK) return fault;
+    if (rk_now_ns() >= deadline) return RK_E_TIMEOUT;
+    rk_backoff_wait(&b);
+  }
+  return RK_OK;
+}
+
+static int kernel_set_active(rk_runtime *handle, uint32_t id, int active) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL) return RK_E_INVAL;
+  if (rt->state != RK_RT_LAUNCHED) return RK_E_STATE;
+  if (id >= rt->nkernels) return RK_E_NO_KERNEL;
+  rk_kernel_rec *k = &rt->kernels[id];
+  if (k->active == active) return RK_E_STATE;
+  uint32_t epoch = control_publish(rt, id, &k->ctl->active, (uint32_t)active);
+  k->active = active;
+  return control_wait_acks(rt, id, epoch, RK_ACK_TIMEOUT_NS);
+}
+
+int rk_kernel_activate(rk_runtime *rt, uint32_t id) { return kernel_set_active(rt, id, 1); }
+int rk_kernel_deactivate(rk_runtime *rt, uint32_t id) { return kernel_set_active(rt, id, 0); }
+
+int rk_runtime_terminate(rk_runtime *handle, uint64_t timeout_ns) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL) return RK_E_INVAL;
+  if (rt->state != RK_RT_LAUNCHED) return RK_E_STATE;
+  for (uint32_t i = 0; i < rt->nkernels; i++)
+    control_publish(rt, i, &rt->kernels[i].ctl->stop, 1);
+  rt->state = RK_RT_TERMINATED;
+  int rc = rt->ops->join(rt, timeout_ns);
+  if (rc == RK_OK) rt->joined = 1;
+  else rk_log(RK_LOG_WARN, "terminate: workers did not stop: %s", rk_strerror(rc));
+  return rc;
+}
+
+int rk_runtime_close(rk_runtime *handle) {
+  if (handle == NULL) return RK_E_INVAL;
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL) return RK_E_STATE;
+  if (rt->state == RK_RT_LAUNCHED) rk_runtime_terminate(handle, RK_CLOSE_TIMEOUT_NS);
+  if (rt->state != RK_RT_CREATED && !rt->joined) {
+    /* A worker is stuck in a handler: freeing its memory would crash it. */
+    int rc = rt->ops->join(rt, RK_CLOSE_TIMEOUT_NS);
+    if (rc != RK_OK) return rc;
+    rt->joined = 1;
+  }
+  if (rt->state != RK_RT_CREATED) rt->ops->release(rt);
+  for (uint32_t i = 0; i < rt->nkernels; i++) free(rt->kernels[i].init_state);
+  free(rt->kernels);
+  free(rt);
+  handle->impl_ = NULL;
+  return RK_OK;
+}
+
+int rk_host_send(rk_runtime *handle, uint32_t kernel, const rk_msg_codec *codec,
+                 const void *msg, uint64_t corr_id, uint64_t timeout_ns) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || codec == NULL || msg == NULL) return RK_E_INVAL;
+  if (rt->state == RK_RT_TERMINATED) return RK_E_TERMINATED;
+  if (rt->state != RK_RT_LAUNCHED) return RK_E_STATE;
+  if (kernel >= rt->nkernels) return RK_E_NO_KERNEL;
+  rk_kernel_rec *k = &rt->kernels[kernel];
+  if (!rk_kernel_accepts(k->def, codec->type_id)) return RK_E_UNKNOWN_TYPE;
+  int64_t n = codec->payload_size(msg);
+  if (n < 0) return (int)n;
+  rk_queue *q = k->host_in;
+  if ((uint64_t)n > q->slot_size - RK_HEADER_SIZE) {
+    rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
+    return RK_E_OVERSIZE;
+  }
+  rk_slot_ref ref;
+  int rc = rk_queue_reserve_wait(q, RK_HEADER_SIZE + (uint32_t)n, &ref, timeout_ns);
+  if (rc != RK_OK) return rc;
+  rk_msg_header h;
+  rk_header_init(&h, codec->type_id, codec->schema_version, (uint32_t)n);
+  h.sender = RK_ADDR_HOST;
+  h.receiver = kernel;
+  h.seq = rk_fetch_add_relaxed_u64(&rt->host_seq, 1);
+  h.corr_id = corr_id;
+  h.timestamp_ns = rk_now_ns();
+  rk_header_encode(&h, ref.data);
+  codec->write(msg, ref.data + RK_HEADER_SIZE);
+  rk_queue_commit(q, &ref, ref.len);
+  return RK_OK;
+}
+
+uint32_t rk_host_slot_size(const rk_runtime *handle) {
+  rk_rt *rt = rt_of(handle);
+  return rt && rt->state != RK_RT_CREATED ? rt->to_host_slot : 0;
+}
+
+int rk_host_recv(rk_runtime *handle, rk_msg *msg, uint8_t *buf, uint32_t cap,
+                 uint64_t timeout_ns) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || msg == NULL || buf == NULL) return RK_E_INVAL;
+  if (rt->state == RK_RT_CREATED) return RK_E_STATE;
+  if (cap < rt->to_host_slot) return RK_E_INVAL;
+  rk_slot_ref ref;
+  int rc = rk_queue_peek_wait(rt->to_host, &ref, timeout_ns);
+  if (rc != RK_OK) return rc;
+  memcpy(buf, ref.data, ref.len);
+  uint32_t len = ref.len;
+  rk_queue_release(rt->to_host, &ref);
+  return rk_msg_decode(buf, len, msg);
+}
+
+int rk_kernel_telemetry_get(rk_runtime *handle, uint32_t id, rk_kernel_telemetry *out) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || out == NULL) return RK_E_INVAL;
+  if (id >= rt->nkernels) return RK_E_NO_KERNEL;
+  memset(out, 0, sizeof *out);
+  rk_kernel_rec *k = &rt->kernels[id];
+  out->active = k->active;
+  if (rt->state == RK_RT_CREATED) return RK_OK;
+  for (uint32_t w = 0; w < k->opts.workers; w++) {
+    /* relaxed: each counter is written by one worker; a snapshot suffices. */
+    const rk_worker_stats *s = &k->stats[w];
+    out->processed += rk_load_relaxed_u64(&s->processed);
+    out->errors += rk_load_relaxed_u64(&s->errors);
+    out->sent += rk_load_relaxed_u64(&s->sent);
+    out->send_failed += rk_load_relaxed_u64(&s->send_failed);
+    uint64_t t = rk_load_relaxed_u64(&s->last_activity);
+    if (t > out->last_activity_ns) out->last_activity_ns = t;
+    int32_t e = rk_load_relaxed_i32(&s->last_error);
+    if (e != RK_OK) out->last_error = e;
+  }
+  int rc = rt->ops->inbox_stats(rt, id, &out->inbox);
+  if (rc != RK_OK) return rc;
+  out->queue_depth = out->inbox.depth;
+  if (rt->state == RK_RT_TERMINATED && rt->joined) out->undelivered = out->inbox.depth;
+  return RK_OK;
+}
+
+int rk_kernel_state_read(rk_runtime *handle, uint32_t id, void *dst, size_t size) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || (dst == NULL && size != 0)) return RK_E_INVAL;
+  if (id >= rt->nkernels) return RK_E_NO_KERNEL;
+  rk_kernel_rec *k = &rt->kernels[id];
+  if (size != k->opts.state_size) return RK_E_INVAL;
+  if (size == 0) return RK_OK;
+  if (rt->state == RK_RT_CREATED) {
+    memcpy(dst, k->init_state, size);
+    return RK_OK;
+  }
+  return rt->ops->state_read(rt, id, dst, size);
+}
+
+int rk_runtime_fault(rk_runtime *handle, uint32_t *kernel) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL) return RK_E_INVAL;
+  return rt_fault(rt, kernel);
+}
+
+static int rt_fault(rk_rt *rt, uint32_t *kernel) {
+  if (rt->state == RK_RT_CREATED) return RK_OK;
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    int32_t f = rk_load_relaxed_i32(&rt->kernels[i].ctl->fault);
+    if (f != RK_OK) {
+      if (kernel) *kernel = i;
+      return f;
+    }
+  }
+  return rt->ops->poll_fault(rt, kernel);
+}
+
+const char *rk_kernel_name(const rk_runtime *handle, uint32_t id) {
+  rk_rt *rt = rt_of(handle);
+  return rt && id < rt->nkernels ? rt->kernels[id].def->name : NULL;
+}
+
+void rk_ctx_fill(const rk_rt *rt, uint32_t kernel, uint32_t worker,
+                 rk_queue *const *routes, rk_queue *to_host, void *state,
+                 const uint16_t *accept, rk_worker_stats *stats,
+                 const rk_kernel_control *ctl, rk_ctx *ctx) {
+  const rk_kernel_rec *k = &rt->kernels[kernel];
+  memset(ctx, 0, sizeof *ctx);
+  ctx->routes = routes;
+  ctx->to_host = to_host;
+  ctx->stats = stats;
+  ctx->ctl = ctl;
+  ctx->state = state;
+  ctx->kernel_id = kernel;
+  ctx->nkernels = rt->nkernels;
+  ctx->worker = worker;
+  ctx->nworkers = k->opts.workers;
+  ctx->accept = accept;
+  ctx->naccept = k->def->ntypes;
+  ctx->full_spins = rt->opts.full_spins;
+}
+
+void rk_kernel_accept_ids(const rk_kernel_def *def, uint16_t *ids) {
+  for (uint32_t i = 0; i < def->ntypes; i++) ids[i] = def->types[i]->type_id;
+}

@@ -1,0 +1,196 @@
+/* cpu_backend.c - ring kernels as POSIX threads over host-memory queues.
+ *
+ * The default backend, and the one every build has. Each kernel gets one
+ * MPMC inbox in host memory that both the host and other kernels send into
+ * (so host_in is the inbox), and opts.workers threads that all consume it.
+ * Workers poll: when the inbox is empty or the kernel is held they back off
+ * to short sleeps (core/wait.h), so idle kernels cost little. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/backend.h"
+#include "core/wait.h"
+
+typedef struct cpu_worker {
+  pthread_t thread;
+  int started;
+  int joined;
+  rk_ctx ctx;
+  rk_handler_fn handler;
+} cpu_worker;
+
+typedef struct cpu_kernel {
+  rk_queue *inbox;
+  void *state;
+  uint16_t *accept;
+  cpu_worker *workers;
+} cpu_kernel;
+
+typedef struct cpu_backend {
+  cpu_kernel *kernels;
+  rk_queue **routes;
+  rk_kernel_control *ctl;   /* one line per kernel */
+  rk_worker_stats **stats;  /* per kernel, one line per worker */
+} cpu_backend;
+
+static uint64_t coarse_now_ns(void) {
+  /* Telemetry only needs ~ms resolution; the coarse clock costs a few ns. */
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *cpu_worker_main(void *arg) {
+  cpu_worker *w = (cpu_worker *)arg;
+  rk_ctx *ctx = &w->ctx;
+  rk_queue *inbox = ctx->routes[ctx->kernel_id];
+  rk_backoff b;
+  rk_backoff_reset(&b);
+  for (;;) {
+    int c = rk_worker_control(ctx);
+    if (c == RK_CTL_STOP) break;
+    if (c == RK_CTL_RUN && rk_dispatch_one(ctx, inbox, w->handler, coarse_now_ns()) == RK_OK) {
+      rk_backoff_reset(&b);
+      continue;
+    }
+    rk_backoff_wait(&b);
+  }
+  return NULL;
+}
+
+static void *zalloc_lines(size_t n, size_t size) {
+  size_t bytes = n * size;
+  void *p = aligned_alloc(RK_CACHELINE, (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1));
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
+static int cpu_alloc_kernel(rk_rt *rt, cpu_backend *be, uint32_t i) {
+  rk_kernel_rec *k = &rt->kernels[i];
+  cpu_kernel *ck = &be->kernels[i];
+  int rc = rk_queue_create(&ck->inbox, k->opts.inbox_capacity, k->slot_size);
+  if (rc != RK_OK) return rc;
+  be->routes[i] = ck->inbox;
+  be->stats[i] = zalloc_lines(k->opts.workers, sizeof(rk_worker_stats));
+  ck->accept = calloc(k->def->ntypes, sizeof(uint16_t));
+  ck->workers = calloc(k->opts.workers, sizeof(cpu_worker));
+  if (!be->stats[i] || !ck->accept || !ck->workers) return RK_E_NOMEM;
+  if (k->opts.state_size) {
+    ck->state = malloc(k->opts.state_size);
+    if (ck->state == NULL) return RK_E_NOMEM;
+    memcpy(ck->state, k->init_state, k->opts.state_size);
+  }
+  rk_kernel_accept_ids(k->def, ck->accept);
+  k->ctl = &be->ctl[i];
+  k->stats = be->stats[i];
+  k->host_in = ck->inbox;
+  return RK_OK;
+}
+
+static int cpu_start_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
+  rk_kernel_rec *k = &rt->kernels[i];
+  cpu_kernel *ck = &be->kernels[i];
+  for (uint32_t w = 0; w < k->opts.workers; w++) {
+    cpu_worker *wk = &ck->workers[w];
+    rk_ctx_fill(rt, i, w, be->routes, rt->to_host, ck->state, ck->accept,
+                &k->stats[w], k->ctl, &wk->ctx);
+    wk->handler = k->def->handler;
+    if (pthread_create(&wk->thread, NULL, cpu_worker_main, wk) != 0) return RK_E_NOMEM;
+    wk->started = 1;
+  }
+  return RK_OK;
+}
+
+static int cpu_launch(rk_rt *rt) {
+  cpu_backend *be = calloc(1, sizeof *be);
+  if (be == NULL) return RK_E_NOMEM;
+  rt->backend = be;
+  uint32_t n = rt->nkernels;
+  be->kernels = calloc(n, sizeof *be->kernels);
+  be->routes = calloc(n, sizeof *be->routes);
+  be->stats = calloc(n, sizeof *be->stats);
+  be->ctl = zalloc_lines(n, sizeof(rk_kernel_control));
+  if (!be->kernels || !be->routes || !be->stats || !be->ctl) return RK_E_NOMEM;
+  int rc = rk_queue_create(&rt->to_host, rt->opts.to_host_capacity, rt->to_host_slot);
+  for (uint32_t i = 0; rc == RK_OK && i < n; i++) rc = cpu_alloc_kernel(rt, be, i);
+  /* Workers start only once every route exists: a handler may send at once. */
+  for (uint32_t i = 0; rc == RK_OK && i < n; i++) rc = cpu_start_workers(rt, be, i);
+  if (rc != RK_OK) {
+    for (uint32_t i = 0; i < n; i++) rk_store_release_u32(&be->ctl[i].stop, 1);
+  }
+  return rc;
+}
+
+static void cpu_notify(rk_rt *rt, uint32_t kernel) {
+  /* Workers poll the control block; nothing to wake. */
+  (void)rt;
+  (void)kernel;
+}
+
+static int cpu_join(rk_rt *rt, uint64_t timeout_ns) {
+  cpu_backend *be = (cpu_backend *)rt->backend;
+  struct timespec abs;
+  clock_gettime(CLOCK_REALTIME, &abs);
+  uint64_t t = (uint64_t)abs.tv_nsec + (timeout_ns > 1000000000ull * 3600 ? 1000000000ull * 3600 : timeout_ns);
+  abs.tv_sec += (time_t)(t / 1000000000u);
+  abs.tv_nsec = (long)(t % 1000000000u);
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    cpu_kernel *ck = &be->kernels[i];
+    for (uint32_t w = 0; ck->workers && w < rt->kernels[i].opts.workers; w++) {
+      cpu_worker *wk = &ck->workers[w];
+      if (!wk->started || wk->joined) continue;
+      int e = pthread_timedjoin_np(wk->thread, NULL, &abs);
+      if (e == ETIMEDOUT) return RK_E_TIMEOUT;
+      wk->joined = 1;
+    }
+  }
+  return RK_OK;
+}
+
+static int cpu_state_read(rk_rt *rt, uint32_t kernel, void *dst, size_t size) {
+  cpu_backend *be = (cpu_backend *)rt->backend;
+  memcpy(dst, be->kernels[kernel].state, size);
+  return RK_OK;
+}
+
+static int cpu_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
+  cpu_backend *be = (cpu_backend *)rt->backend;
+  rk_queue_stats_get(be->kernels[kernel].inbox, out);
+  return RK_OK;
+}
+
+static int cpu_poll_fault(rk_rt *rt, uint32_t *kernel) {
+  /* Handler errors are counted per worker; threads cannot fault silently. */
+  (void)rt;
+  (void)kernel;
+  return RK_OK;
+}
+
+static void cpu_release(rk_rt *rt) {
+  cpu_backend *be = (cpu_backend *)rt->backend;
+  if (be == NULL) return;
+  if (rt->joined == 0) cpu_join(rt, UINT64_MAX); /* a failed launch's threads */
+  for (uint32_t i = 0; be->kernels && i < rt->nkernels; i++) {
+    cpu_kernel *ck = &be->kernels[i];
+    rk_queue_destroy(ck->inbox);
+    free(ck->state);
+    free(ck->accept);
+    free(ck->workers);
+    if (be->stats) free(be->stats[i]);
+  }
+  rk_queue_destroy(rt->to_host);
+  rt->to_host = NULL;
+  free(be->kernels);
+  free(be->routes);
+  free(be->stats);
+  free(be->ctl);
+  free(be);
+  rt->backend = NULL;
+}
+
+const rk_backend_ops rk_cpu_backend = {
+    "cpu", cpu_launch, cpu_notify, cpu_join, cpu_state_read,
+    cpu_inbox_stats, cpu_poll_fault, cpu_release,
+};

@@ -1,0 +1,84 @@
+/* rt_util.h - helpers shared by the runtime tests: picking the backend from
+ * the command line (so each test runs on the CPU and, as a "gpu" test, on
+ * CUDA) and building stages of the pl_stage pipeline. */
+#ifndef RK_TESTS_RT_UTIL_H
+#define RK_TESTS_RT_UTIL_H
+
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "pipeline_kernels.h"
+
+#define RT_SEC 1000000000ull
+#define RT_MS 1000000ull
+
+/* Opens a runtime on the backend named by argv[1] ("cpu" by default).
+ * Exits with RK_TEST_SKIP when that backend is not available here. */
+static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
+  rk_runtime_opts o;
+  memset(&o, 0, sizeof o);
+  o.backend = argc > 1 && strcmp(argv[1], "cuda") == 0 ? RK_BACKEND_CUDA : RK_BACKEND_CPU;
+  int rc = rk_runtime_init(rt, &o);
+  if (rc == RK_E_NO_BACKEND) {
+    printf("skipped: backend %s not available (%s)\n", argc > 1 ? argv[1] : "cpu",
+           rk_strerror(rc));
+    exit(RK_TEST_SKIP);
+  }
+  if (rc != RK_OK) {
+    fprintf(stderr, "rk_runtime_init: %s\n", rk_strerror(rc));
+    exit(1);
+  }
+}
+
+/* Adds a pl_stage kernel doing op(arg) and forwarding to next. */
+static inline uint32_t rt_add_stage(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
+                                    uint32_t capacity) {
+  pl_stage_state s;
+  memset(&s, 0, sizeof s);
+  s.op = op;
+  s.arg = arg;
+  s.next = next;
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = capacity;
+  o.state = &s;
+  o.state_size = sizeof s;
+  uint32_t id = UINT32_MAX;
+  CHECK_OK(rk_kernel_add(rt, &pl_stage, &o, &id));
+  return id;
+}
+
+static inline pl_num rt_num(uint64_t index, int64_t value) {
+  pl_num m;
+  m.index = index;
+  m.value = value;
+  return m;
+}
+
+/* Receives one pl_num from the host queue (fails the check otherwise). */
+static inline int rt_recv_num(rk_runtime *rt, pl_num *out, uint64_t timeout_ns) {
+  uint8_t buf[1024];
+  rk_msg msg;
+  int rc = rk_host_recv(rt, &msg, buf, sizeof buf, timeout_ns);
+  if (rc != RK_OK) return rc;
+  return pl_num_decode_msg(&msg, out);
+}
+
+/* Polls cond every 100 us until it holds or timeout_ns passes. */
+#define RT_WAIT_FOR(cond, timeout_ns)                                      \
+  do {                                                                     \
+    uint64_t rt_t0_ = rk_now_ns();                                         \
+    while (!(cond) && rk_now_ns() - rt_t0_ < (timeout_ns)) {               \
+      struct timespec rt_ts_ = {0, 100000};                                \
+      nanosleep(&rt_ts_, NULL);                                            \
+    }                                                                      \
+  } while (0)
+
+static inline rk_kernel_telemetry rt_telemetry(rk_runtime *rt, uint32_t id) {
+  rk_kernel_telemetry t;
+  CHECK_OK(rk_kernel_telemetry_get(rt, id, &t));
+  return t;
+}
+
+#endif

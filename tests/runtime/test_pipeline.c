@@ -1,0 +1,125 @@
+/* test_pipeline.c - three ring kernels in a row, checked value by value.
+ *
+ * host -> square -> add 7 -> multiply by 3 -> host. Every number sent must
+ * come back exactly once, in order, as 3 * (i*i + 7 ...), and the telemetry
+ * of each kernel must account for every message. Also checks K2K sends to a
+ * kernel id that does not exist, oversize K2K messages, and types a kernel
+ * does not accept: each fails with its named error and is counted. */
+#include "rt_util.h"
+
+#define N_MSGS 20000
+
+static int64_t expected(int64_t v) { return (v * v + 7) * 3; }
+
+static void test_three_stages(int argc, char **argv) {
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  /* Ids are assigned in order: 0, 1, 2. */
+  uint32_t a = rt_add_stage(&rt, PL_SQUARE, 0, 1, 256);
+  uint32_t b = rt_add_stage(&rt, PL_ADD, 7, 2, 256);
+  uint32_t c = rt_add_stage(&rt, PL_MUL, 3, RK_ADDR_HOST, 256);
+  CHECK_OK(rk_runtime_launch(&rt));
+  CHECK_OK(rk_kernel_activate(&rt, a));
+  CHECK_OK(rk_kernel_activate(&rt, b));
+  CHECK_OK(rk_kernel_activate(&rt, c));
+
+  uint64_t sent = 0, received = 0, bad = 0;
+  while (received < N_MSGS) {
+    /* Keep at most 200 in flight so the host queue never fills. */
+    while (sent < N_MSGS && sent - received < 200) {
+      pl_num m = rt_num(sent, (int64_t)sent - 5000);
+      CHECK_OK(RK_HOST_SEND(&rt, a, pl_num, &m, 5 * RT_SEC));
+      sent++;
+    }
+    pl_num r = rt_num(UINT64_MAX, 0);
+    int rc = rt_recv_num(&rt, &r, 10 * RT_SEC);
+    if (rc != RK_OK) {
+      CHECK_OK(rc);
+      break;
+    }
+    if (r.index != received || r.value != expected((int64_t)received - 5000)) bad++;
+    received++;
+  }
+  CHECK_EQ_INT(received, N_MSGS);
+  CHECK_EQ_INT(bad, 0);
+
+  uint32_t ids[3] = {a, b, c};
+  for (int i = 0; i < 3; i++) {
+    rk_kernel_telemetry t = rt_telemetry(&rt, ids[i]);
+    CHECK_EQ_INT(t.processed, N_MSGS);
+    CHECK_EQ_INT(t.sent, N_MSGS);
+    CHECK_EQ_INT(t.errors, 0);
+    CHECK_EQ_INT(t.queue_depth, 0);
+    CHECK_EQ_INT(t.inbox.enqueued, N_MSGS);
+    CHECK(t.inbox.high_water >= 1 && t.inbox.high_water <= 256);
+    CHECK(t.last_activity_ns > 0);
+    CHECK_EQ_INT(t.active, 1);
+  }
+  CHECK_OK(rk_runtime_terminate(&rt, 5 * RT_SEC));
+  pl_stage_state s;
+  CHECK_OK(rk_kernel_state_read(&rt, b, &s, sizeof s));
+  CHECK_EQ_INT(s.seen, N_MSGS);
+  CHECK_EQ_INT(s.last_index, N_MSGS - 1);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
+static uint64_t handled(rk_runtime *rt, const uint32_t *ids) {
+  uint64_t n = 0;
+  for (int i = 0; i < 4; i++) {
+    rk_kernel_telemetry t = rt_telemetry(rt, ids[i]);
+    n += t.processed + t.errors;
+  }
+  return n;
+}
+
+/* A stage whose next hop is wrong in each of the ways a send can fail. */
+static void test_send_errors(int argc, char **argv) {
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  uint32_t sink = rt_add_stage(&rt, PL_ADD, 0, RK_ADDR_HOST, 64);
+  uint32_t to_nowhere = rt_add_stage(&rt, PL_ADD, 0, 99, 64);
+  uint32_t to_big = rt_add_stage(&rt, PL_BLOB, 300, sink, 64);
+  uint32_t to_note = rt_add_stage(&rt, PL_NOTE, 0, sink, 64);
+  CHECK_OK(rk_runtime_launch(&rt));
+  uint32_t ids[4] = {sink, to_nowhere, to_big, to_note};
+  for (int i = 0; i < 4; i++) CHECK_OK(rk_kernel_activate(&rt, ids[i]));
+
+  pl_num m = rt_num(1, 1);
+  CHECK_OK(RK_HOST_SEND(&rt, to_nowhere, pl_num, &m, RT_SEC));
+  CHECK_OK(RK_HOST_SEND(&rt, to_big, pl_num, &m, RT_SEC));
+  CHECK_OK(RK_HOST_SEND(&rt, to_note, pl_num, &m, RT_SEC));
+  /* The host cannot send a type the kernel does not accept. */
+  pl_note n = {1};
+  CHECK_EQ_INT(RK_HOST_SEND(&rt, sink, pl_note, &n, RT_SEC), RK_E_UNKNOWN_TYPE);
+  CHECK_EQ_INT(RK_HOST_SEND(&rt, 42, pl_num, &m, RT_SEC), RK_E_NO_KERNEL);
+  /* An array count over its maximum is refused before anything is queued. */
+  pl_blob blob;
+  blob.bytes_count = 513;
+  CHECK_EQ_INT(pl_blob_payload_size(&blob), RK_E_RANGE);
+
+  /* Wait for the three handlers and the sink to have run. */
+  RT_WAIT_FOR(handled(&rt, ids) == 4, 10 * RT_SEC);
+  rk_kernel_telemetry t = rt_telemetry(&rt, to_nowhere);
+  CHECK_EQ_INT(t.errors, 1);
+  CHECK_EQ_INT(t.send_failed, 1);
+  CHECK_EQ_INT(t.last_error, RK_E_NO_KERNEL);
+  t = rt_telemetry(&rt, to_big);
+  CHECK_EQ_INT(t.errors, 1);
+  CHECK_EQ_INT(t.last_error, RK_E_OVERSIZE);
+  CHECK_EQ_INT(rt_telemetry(&rt, sink).inbox.rejected_oversize, 1);
+  /* The note reaches the sink, which rejects the unknown type. */
+  t = rt_telemetry(&rt, to_note);
+  CHECK_EQ_INT(t.processed, 1);
+  CHECK_EQ_INT(t.sent, 1);
+  t = rt_telemetry(&rt, sink);
+  CHECK_EQ_INT(t.errors, 1);
+  CHECK_EQ_INT(t.last_error, RK_E_UNKNOWN_TYPE);
+  CHECK_EQ_INT(t.processed, 0);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
+int main(int argc, char **argv) {
+  test_three_stages(argc, argv);
+  test_send_errors(argc, argv);
+  return CHECK_DONE("test_pipeline");
+}
