@@ -17,6 +17,7 @@ static int word_choice(rk_text *t, const char *what, const char *const *choices,
                        int count, int *choice) {
   const char *w;
   size_t len;
+  rk_text_skip_blanks(t);
   const char *start = t->p;
   int rc = rk_text_word(t, what, &w, &len);
   if (rc) return rc;

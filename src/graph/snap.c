@@ -11,13 +11,14 @@ static int parse_edge(rk_text *t, struct rk_id_map *map, rk_edge_list *edges) {
   uint32_t u, v;
   int rc = rk_text_u64(t, NODE_ID, &from);
   if (!rc) rc = rk_text_u64(t, NODE_ID, &to);
-  if (!rc) rc = rk_text_end_line(t, "end of line after two node ids");
-  if (!rc) rc = rk_id_map_intern(map, from, &u);
+  if (rc) return rc;
+  rc = rk_id_map_intern(map, from, &u);
   if (!rc) rc = rk_id_map_intern(map, to, &v);
   if (rc == RK_E_RANGE)
     return rk_text_fail(t, rc, "more than %u distinct node ids",
                         RK_GRAPH_MAX_NODES);
   if (!rc) rc = rk_edge_list_push(edges, u, v);
+  if (!rc) rc = rk_text_end_line(t, "end of line after two node ids");
   return rc;
 }
 
