@@ -91,6 +91,14 @@ uint32_t rk_host_slot_size(const rk_runtime *rt);
 int rk_kernel_telemetry_get(rk_runtime *rt, uint32_t id, rk_kernel_telemetry *out);
 /* Copies a kernel's state out (consistent when it is inactive or stopped). */
 int rk_kernel_state_read(rk_runtime *rt, uint32_t id, void *dst, size_t size);
+/* Kernel memory: buffers handlers reach through pointers in their state
+ * (device memory on CUDA, plain heap on the CPU). The host must not
+ * dereference them; it copies in and out. rk_mem_free(NULL) is a no-op. */
+int rk_mem_alloc(rk_runtime *rt, size_t bytes, void **ptr);
+int rk_mem_free(rk_runtime *rt, void *ptr);
+int rk_mem_copy_in(rk_runtime *rt, void *dst, const void *src, size_t bytes);
+int rk_mem_copy_out(rk_runtime *rt, void *dst, const void *src, size_t bytes);
+
 /* First device/handler fault of the runtime: RK_OK or the error, with the
  * kernel's id in *kernel (may be NULL). */
 int rk_runtime_fault(rk_runtime *rt, uint32_t *kernel);

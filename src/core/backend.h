@@ -7,7 +7,7 @@
  * can read and write (for a GPU: mapped pinned memory for what the host
  * touches, device memory for K2K inboxes), fills in the pointers below and
  * starts the workers, inactive. A new backend (Metal, say) implements these
- * seven functions and nothing else. */
+ * ten functions and nothing else. */
 #ifndef RK_CORE_BACKEND_H
 #define RK_CORE_BACKEND_H
 
@@ -42,6 +42,13 @@ typedef struct rk_backend_ops {
   int (*inbox_stats)(rk_rt *rt, uint32_t kernel, rk_queue_stats *out);
   /* Device faults not yet reported through a control block; RK_OK if none. */
   int (*poll_fault)(rk_rt *rt, uint32_t *kernel);
+  /* Memory that handlers can use (device memory on a GPU), for data too big
+   * for kernel state: a graph, rank vectors. The host touches it only
+   * through mem_copy. Available from init, before launch. */
+  int (*mem_alloc)(rk_rt *rt, size_t bytes, void **ptr);
+  void (*mem_free)(rk_rt *rt, void *ptr);
+  /* to_device nonzero: host -> kernel memory; else kernel memory -> host. */
+  int (*mem_copy)(rk_rt *rt, void *dst, const void *src, size_t bytes, int to_device);
   /* Frees everything launch allocated; workers have been joined (or never
    * started). */
   void (*release)(rk_rt *rt);

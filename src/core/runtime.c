@@ -327,6 +327,34 @@ static int rt_fault(rk_rt *rt, uint32_t *kernel) {
   return rt->ops->poll_fault(rt, kernel);
 }
 
+int rk_mem_alloc(rk_runtime *handle, size_t bytes, void **ptr) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || ptr == NULL || bytes == 0) return RK_E_INVAL;
+  *ptr = NULL;
+  return rt->ops->mem_alloc(rt, bytes, ptr);
+}
+
+int rk_mem_free(rk_runtime *handle, void *ptr) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL) return RK_E_INVAL;
+  if (ptr) rt->ops->mem_free(rt, ptr);
+  return RK_OK;
+}
+
+static int mem_copy(rk_runtime *handle, void *dst, const void *src, size_t bytes, int in) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || ((dst == NULL || src == NULL) && bytes != 0)) return RK_E_INVAL;
+  return bytes ? rt->ops->mem_copy(rt, dst, src, bytes, in) : RK_OK;
+}
+
+int rk_mem_copy_in(rk_runtime *rt, void *dst, const void *src, size_t bytes) {
+  return mem_copy(rt, dst, src, bytes, 1);
+}
+
+int rk_mem_copy_out(rk_runtime *rt, void *dst, const void *src, size_t bytes) {
+  return mem_copy(rt, dst, src, bytes, 0);
+}
+
 const char *rk_kernel_name(const rk_runtime *handle, uint32_t id) {
   rk_rt *rt = rt_of(handle);
   return rt && id < rt->nkernels ? rt->kernels[id].def->name : NULL;

@@ -168,6 +168,24 @@ static int cpu_poll_fault(rk_rt *rt, uint32_t *kernel) {
   return RK_OK;
 }
 
+static int cpu_mem_alloc(rk_rt *rt, size_t bytes, void **ptr) {
+  (void)rt;
+  *ptr = malloc(bytes);
+  return *ptr ? RK_OK : RK_E_NOMEM;
+}
+
+static void cpu_mem_free(rk_rt *rt, void *ptr) {
+  (void)rt;
+  free(ptr);
+}
+
+static int cpu_mem_copy(rk_rt *rt, void *dst, const void *src, size_t bytes, int to_device) {
+  (void)rt;
+  (void)to_device;
+  memcpy(dst, src, bytes);
+  return RK_OK;
+}
+
 static void cpu_release(rk_rt *rt) {
   cpu_backend *be = (cpu_backend *)rt->backend;
   if (be == NULL) return;
@@ -192,5 +210,6 @@ static void cpu_release(rk_rt *rt) {
 
 const rk_backend_ops rk_cpu_backend = {
     "cpu", cpu_launch, cpu_notify, cpu_join, cpu_state_read,
-    cpu_inbox_stats, cpu_poll_fault, cpu_release,
+    cpu_inbox_stats, cpu_poll_fault, cpu_mem_alloc, cpu_mem_free, cpu_mem_copy,
+    cpu_release,
 };
