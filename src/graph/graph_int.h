@@ -36,14 +36,19 @@ static inline void rk_csr_place(rk_graph *g, uint32_t u, uint32_t v) {
 
 /* ---- id map -----------------------------------------------------------------
  * Original ids in order of first appearance (ids[i] is index i's id) and an
- * open-addressing table of indices keyed by those ids. The graph adopts it:
- * its ids field then aliases map->ids. */
+ * open-addressing table from id to index. The graph adopts the map: its ids
+ * field then aliases map->ids. */
+struct rk_id_slot {
+  uint64_t id;
+  uint32_t index1; /* index + 1; 0 marks an empty slot */
+};
+
 struct rk_id_map {
   uint64_t *ids;
   uint32_t count;
   uint32_t ids_cap;
-  uint32_t *slots; /* index + 1, 0 for empty */
-  uint64_t mask;   /* slots - 1; a power of two minus one */
+  struct rk_id_slot *slots;
+  uint64_t mask; /* slot count - 1; the count is a power of two */
 };
 
 int rk_id_map_init(struct rk_id_map *map);

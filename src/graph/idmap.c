@@ -1,7 +1,6 @@
 /* idmap.c - original 64-bit node ids -> dense indices, in order of first
- * appearance. The table holds only indices (4 bytes a slot); a slot's key is
- * read back through ids[], so the ids array doubles as the graph's
- * index -> id mapping. Linear probing, kept at most half full. */
+ * appearance. Linear probing, kept at most half full; each slot holds its id
+ * so that a lookup, the loaders' hot path, costs one cache miss. */
 #include <stdlib.h>
 #include <string.h>
 #include "graph/graph_int.h"
@@ -18,7 +17,7 @@ int rk_id_map_init(struct rk_id_map *map) {
 /* The slot holding id, or the empty slot where it belongs. */
 static uint64_t probe(const struct rk_id_map *map, uint64_t id) {
   uint64_t s = rk_mix64(id) & map->mask;
-  while (map->slots[s] && map->ids[map->slots[s] - 1] != id)
+  while (map->slots[s].index1 && map->slots[s].id != id)
     s = (s + 1) & map->mask;
   return s;
 }
@@ -26,7 +25,7 @@ static uint64_t probe(const struct rk_id_map *map, uint64_t id) {
 static int grow_slots(struct rk_id_map *map) {
   uint64_t cap = (map->mask + 1) * 2;
   if (cap > SIZE_MAX / sizeof *map->slots) return RK_E_NOMEM;
-  uint32_t *old = map->slots;
+  struct rk_id_slot *old = map->slots;
   uint64_t old_cap = map->mask + 1;
   map->slots = calloc((size_t)cap, sizeof *map->slots);
   if (!map->slots) {
@@ -35,7 +34,7 @@ static int grow_slots(struct rk_id_map *map) {
   }
   map->mask = cap - 1;
   for (uint64_t s = 0; s < old_cap; s++)
-    if (old[s]) map->slots[probe(map, map->ids[old[s] - 1])] = old[s];
+    if (old[s].index1) map->slots[probe(map, old[s].id)] = old[s];
   free(old);
   return RK_OK;
 }
@@ -52,8 +51,8 @@ static int grow_ids(struct rk_id_map *map) {
 
 int rk_id_map_intern(struct rk_id_map *map, uint64_t id, uint32_t *index) {
   uint64_t s = probe(map, id);
-  if (map->slots[s]) {
-    *index = map->slots[s] - 1;
+  if (map->slots[s].index1) {
+    *index = map->slots[s].index1 - 1;
     return RK_OK;
   }
   if (map->count == RK_GRAPH_MAX_NODES) return RK_E_RANGE;
@@ -62,7 +61,7 @@ int rk_id_map_intern(struct rk_id_map *map, uint64_t id, uint32_t *index) {
     if (rc) return rc;
   }
   map->ids[map->count] = id;
-  map->slots[s] = ++map->count; /* index + 1 */
+  map->slots[s] = (struct rk_id_slot){id, ++map->count};
   *index = map->count - 1;
   if ((uint64_t)map->count * 2 > map->mask + 1) return grow_slots(map);
   return RK_OK;
@@ -70,8 +69,8 @@ int rk_id_map_intern(struct rk_id_map *map, uint64_t id, uint32_t *index) {
 
 int rk_id_map_find(const struct rk_id_map *map, uint64_t id, uint32_t *index) {
   uint64_t s = probe(map, id);
-  if (!map->slots[s]) return RK_E_RANGE;
-  *index = map->slots[s] - 1;
+  if (!map->slots[s].index1) return RK_E_RANGE;
+  *index = map->slots[s].index1 - 1;
   return RK_OK;
 }
 

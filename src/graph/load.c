@@ -50,8 +50,9 @@ int rk_graph_parse(rk_graph *g, const char *buf, size_t len, const char *name,
   memset(g, 0, sizeof *g);
   if (err) memset(err, 0, sizeof *err);
   if (!name) name = "<memory>";
+  if (!buf && len) return RK_E_INVAL;
+  if (!buf) buf = ""; /* keeps pointer arithmetic and memchr on NULL away */
   rk_text t = {buf, buf + len, 1, name, err};
-  if (!buf && len) return rk_text_fail(&t, RK_E_INVAL, "no buffer");
   if (format == RK_GRAPH_AUTO) format = guess_format(buf, len, name);
   int rc;
   switch (format) {

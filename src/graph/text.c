@@ -9,15 +9,15 @@
 /* Longest token quoted back in a message; the rest is elided. */
 enum { QUOTE_MAX = 24 };
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* Whether q (< t->end) ends a line: LF, or CR as part of CRLF or as the
  * file's last byte. A lone CR elsewhere is junk. */
-static int is_eol_at(const rk_text *t, const char *q) {
+static inline int is_eol_at(const rk_text *t, const char *q) {
   return *q == '\n' || (*q == '\r' && (q + 1 == t->end || q[1] == '\n'));
 }
 
-static int in_token(const rk_text *t, const char *q) {
+static inline int in_token(const rk_text *t, const char *q) {
   return !is_blank(*q) && !is_eol_at(t, q);
 }
 
@@ -25,7 +25,7 @@ int rk_text_at_eol(const rk_text *t) {
   return t->p == t->end || is_eol_at(t, t->p);
 }
 
-static int at_token_end(const rk_text *t) {
+static inline int at_token_end(const rk_text *t) {
   return t->p == t->end || !in_token(t, t->p);
 }
 
@@ -103,7 +103,7 @@ int rk_text_u64(rk_text *t, const char *what, uint64_t *out) {
   uint64_t v = 0;
   for (; t->p < t->end && *t->p >= '0' && *t->p <= '9'; t->p++) {
     unsigned d = (unsigned)(*t->p - '0');
-    if (v > (UINT64_MAX - d) / 10) {
+    if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10)) {
       t->p = start;
       return rk_text_expected(t, RK_E_RANGE, what); /* over 2^64-1 */
     }

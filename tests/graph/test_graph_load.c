@@ -16,13 +16,13 @@ static int parse(rk_graph *g, const char *text, const char *name,
 static int out_list_is(const rk_graph *g, uint32_t u, const uint32_t *want,
                        uint64_t count) {
   if (rk_graph_out_degree(g, u) != count) return 0;
-  return memcmp(g->out_dst + g->out_off[u], want, count * sizeof *want) == 0;
+  return count == 0 || memcmp(g->out_dst + g->out_off[u], want, count * sizeof *want) == 0;
 }
 
 static int in_list_is(const rk_graph *g, uint32_t v, const uint32_t *want,
                       uint64_t count) {
   if (rk_graph_in_degree(g, v) != count) return 0;
-  return memcmp(g->in_src + g->in_off[v], want, count * sizeof *want) == 0;
+  return count == 0 || memcmp(g->in_src + g->in_off[v], want, count * sizeof *want) == 0;
 }
 
 static uint32_t index_of(const rk_graph *g, uint64_t id) {
@@ -135,6 +135,12 @@ static void test_snap_errors(void) {
   EXPECT_ERROR("1\r2\n", S, RK_E_PARSE, 1, "found '1\\x0d2'"); /* lone CR */
   EXPECT_ERROR("1 2\n3 4\0 5\n", S, RK_E_PARSE, 2, "found '4\\x00'");
   EXPECT_ERROR("1 2\n\xff\xfe 1\n", S, RK_E_PARSE, 2, "found '\\xff\\xfe'");
+  rk_graph g;
+  rk_graph_error err;
+  CHECK_EQ_INT(rk_graph_parse(&g, NULL, 0, NULL, S, &err), RK_E_PARSE);
+  CHECK(strstr(err.msg, "<memory>:1: expected at least one edge"));
+  CHECK_EQ_INT(rk_graph_parse(&g, NULL, 5, NULL, S, &err), RK_E_INVAL);
+  CHECK_EQ_INT(rk_graph_parse(&g, "1 2", 3, NULL, (rk_graph_format)9, &err), RK_E_INVAL);
 }
 
 /* Junk of every kind must be refused cleanly, never crash or leak: random

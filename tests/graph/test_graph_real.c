@@ -39,6 +39,11 @@ typedef struct text {
 __attribute__((format(printf, 2, 3)))
 static void appendf(text *t, const char *fmt, ...) {
   for (;;) {
+    if (!t->buf) {
+      t->cap = 1 << 16;
+      t->buf = malloc(t->cap);
+      if (!t->buf) abort();
+    }
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
@@ -47,7 +52,7 @@ static void appendf(text *t, const char *fmt, ...) {
       t->len += (size_t)k;
       return;
     }
-    t->cap = t->cap ? t->cap * 2 : 1 << 16;
+    t->cap *= 2;
     t->buf = realloc(t->buf, t->cap);
     if (!t->buf) abort();
   }
@@ -103,9 +108,7 @@ static void check_snap_round_trip(const rk_graph *g) {
   free(t.buf);
 }
 
-static void check_graph(const char *dir, const real_graph *rg) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, rg->file);
+static void check_graph(const char *path, const real_graph *rg) {
   rk_graph g;
   rk_graph_error err;
   double t0 = now_s();
@@ -135,23 +138,22 @@ static void check_graph(const char *dir, const real_graph *rg) {
 
 int main(void) {
   const char *data = getenv("RK_SHARED_DATA");
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s/graphs", data ? data : "");
   int found = 0;
   for (size_t k = 0; data && k < sizeof GRAPHS / sizeof GRAPHS[0]; k++) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, GRAPHS[k].file);
-    FILE *f = fopen(path, "rb");
+    char path[4096];
+    int len = snprintf(path, sizeof path, "%s/graphs/%s", data, GRAPHS[k].file);
+    FILE *f = len > 0 && (size_t)len < sizeof path ? fopen(path, "rb") : NULL;
     if (!f) {
-      printf("%s: absent, not checked\n", path);
+      printf("%s/graphs/%s: absent, not checked\n", data, GRAPHS[k].file);
       continue;
     }
     fclose(f);
     found++;
-    check_graph(dir, &GRAPHS[k]);
+    check_graph(path, &GRAPHS[k]);
   }
   if (!found) {
-    printf("skipped: no SNAP graphs under '%s' (set RK_SHARED_DATA)\n", dir);
+    printf("skipped: no SNAP graphs under $RK_SHARED_DATA/graphs (%s)\n",
+           data ? data : "RK_SHARED_DATA is not set");
     return RK_TEST_SKIP;
   }
   return CHECK_DONE("test_graph_real");
