@@ -23,6 +23,5 @@ int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
 int cli_pagerank(int argc, char **argv);
-void cli_pagerank_usage(void);
 
 #endif

@@ -30,7 +30,7 @@ typedef struct pr_report {
   int rc;
 } pr_report;
 
-void cli_pagerank_usage(void) {
+static void usage(void) {
   fputs(
       "usage: ringk pagerank (FILE | --rmat SCALE[:EDGEFACTOR]) [options]\n"
       "\n"
@@ -168,7 +168,7 @@ static int parse_args(int argc, char **argv, pr_opts *o) {
     const char *arg = argv[i];
     int rc = CLI_OK;
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-      cli_pagerank_usage();
+      usage();
       return -1;
     } else if (!strcmp(arg, "--json")) {
       o->json = 1;
