@@ -1,8 +1,8 @@
-/* pr_backend.c - PageRank backend names and dispatch. The message-passing
- * backends plug in here once the runtime can run them; until then they
- * report RK_E_NO_BACKEND rather than quietly running the reference. */
+/* pr_backend.c - PageRank backend names and dispatch: the reference CSR
+ * iteration, or the three PageRank ring kernels on a runtime backend. */
 #include <string.h>
 #include "pr_backend.h"
+#include "pr_mp.h"
 
 static const char *const NAMES[] = {
   [PR_AUTO] = "auto", [PR_CPU] = "cpu", [PR_CUDA] = "cuda",
@@ -22,12 +22,12 @@ const char *pr_backend_name(pr_backend b) { return NAMES[b]; }
 
 int pr_run(pr_backend b, const rk_graph *g, const rk_pagerank_params *params,
            rk_pagerank_result *result) {
+  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0};
   switch (b) {
   case PR_REFERENCE: return rk_pagerank_reference(g, params, result);
-  case PR_AUTO:
-  case PR_CPU:
-  case PR_CUDA: break;
+  case PR_AUTO: break;
+  case PR_CPU: o.backend = RK_BACKEND_CPU; break;
+  case PR_CUDA: o.backend = RK_BACKEND_CUDA; break;
   }
-  memset(result, 0, sizeof *result);
-  return RK_E_NO_BACKEND;
+  return pr_mp_run(g, params, &o, result, NULL);
 }

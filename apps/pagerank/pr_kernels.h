@@ -1,0 +1,105 @@
+/* pr_kernels.h - PageRank as three cooperating ring kernels.
+ *
+ *   checker --pr_go--> sender --pr_contrib--> aggregator --pr_partial--> checker
+ *
+ * Nodes are cut into nparts contiguous partitions. The graph's edges are
+ * regrouped once into blocks (p, q): the edges from partition p into
+ * partition q, as segments (target v, its sources in p), so a sender sums
+ * the contributions y[u] = x[u]/outdeg(u) of one segment into a single entry
+ * (v, sum): contributions to the same target are combined before they are
+ * sent, in batches of PR_BATCH entries.
+ *
+ * - sender: takes pr_go {iter, blocks [b0, b1)}; a range wider than
+ *   leaf_blocks is split in two pr_go to itself (so any number of workers
+ *   share an iteration), a leaf sends its blocks' entries to the aggregator.
+ * - aggregator: adds entries into acc[v]; the worker that receives the last
+ *   batch of partition q in an iteration (counts are known from the plan)
+ *   computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's nodes, its L1
+ *   change and dangling mass, and reports them in a pr_partial.
+ * - checker: sums the partials; stops (pr_done to the host) when the L1
+ *   change is below n * tol or at max_iter, else starts the next iteration.
+ *
+ * Senders read y of iteration k while aggregators write y of k+1, so y is
+ * double-buffered by iteration parity. All three share one state layout;
+ * its pointers are kernel memory (device memory on CUDA). */
+#ifndef RK_APPS_PR_KERNELS_H
+#define RK_APPS_PR_KERNELS_H
+
+#include "ringk/runtime.h"
+
+#define PR_BATCH 128
+
+#define PR_GO_FIELDS(F, A) \
+  F(uint32_t, iter, 0)     \
+  F(uint32_t, b0, 0)       \
+  F(uint32_t, b1, 0)       \
+  F(double, dangling, 0.0)
+RK_MESSAGE(pr_go, 0x0301, 1, PR_GO_FIELDS);
+
+#define PR_CONTRIB_FIELDS(F, A) \
+  F(uint32_t, iter, 0)          \
+  F(uint32_t, part, 0)          \
+  F(double, dangling, 0.0)      \
+  A(uint32_t, node, PR_BATCH)   \
+  A(double, value, PR_BATCH)
+RK_MESSAGE(pr_contrib, 0x0302, 1, PR_CONTRIB_FIELDS);
+
+#define PR_PARTIAL_FIELDS(F, A) \
+  F(uint32_t, iter, 0)          \
+  F(uint32_t, part, 0)          \
+  F(double, l1, 0.0)            \
+  F(double, dangling, 0.0)
+RK_MESSAGE(pr_partial, 0x0303, 1, PR_PARTIAL_FIELDS);
+
+/* host -> checker: begin, with the dangling mass of the initial ranks. */
+#define PR_START_FIELDS(F, A) F(double, dangling, 0.0)
+RK_MESSAGE(pr_start, 0x0304, 1, PR_START_FIELDS);
+
+/* checker -> host: the run is over. */
+#define PR_DONE_FIELDS(F, A) \
+  F(uint32_t, iter, 0)       \
+  F(uint32_t, converged, 0)  \
+  F(double, l1, 0.0)
+RK_MESSAGE(pr_done, 0x0305, 1, PR_DONE_FIELDS);
+
+/* Kernel ids, fixed by the order the driver adds them. */
+enum { PR_SENDER = 0, PR_AGGREGATOR = 1, PR_CHECKER = 2 };
+
+typedef struct pr_state {
+  /* the plan (read-only) */
+  uint32_t n;
+  uint32_t nparts;
+  uint32_t nblocks;        /* nparts * nparts; block b = p * nparts + q */
+  uint32_t leaf_blocks;    /* blocks one pr_go leaf processes */
+  const uint64_t *blk_seg; /* nblocks + 1 offsets into the segments */
+  const uint32_t *seg_node;/* target of each segment */
+  const uint64_t *seg_src; /* nsegs + 1 offsets into src */
+  const uint32_t *src;     /* sources, grouped by segment */
+  const uint32_t *part_lo; /* nparts + 1 node boundaries */
+  const uint32_t *expected;/* batches partition q receives per iteration */
+  const double *inv_deg;   /* 1/outdeg(u), 0 for dangling nodes */
+  /* the vectors */
+  double *x;               /* ranks */
+  double *y[2];            /* x/outdeg, by iteration parity */
+  double *acc;             /* summed contributions of this iteration */
+  uint32_t *received;      /* batches partition q got this iteration */
+  double alpha;
+  double tol;
+  uint32_t max_iter;
+  /* checker's sums for the iteration in progress */
+  uint32_t partials;
+  double l1;
+  double dangling;
+} pr_state;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+extern const rk_kernel_def pr_sender;
+extern const rk_kernel_def pr_aggregator;
+extern const rk_kernel_def pr_checker;
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,213 @@
+/* pr_mp.c - runs the PageRank ring kernels on a runtime (see pr_mp.h). */
+#include "pr_mp.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pr_kernels.h"
+#include "pr_plan.h"
+
+#define PR_POLL_NS 100000000ull /* 100 ms between health checks */
+
+/* Kernel-memory copies of the plan and the vectors. */
+typedef struct pr_mem {
+  void *p[12];
+  int n;
+} pr_mem;
+
+static int mem_put(rk_runtime *rt, pr_mem *m, const void *src, size_t bytes, void **out) {
+  int rc = rk_mem_alloc(rt, bytes ? bytes : 8, out);
+  if (rc != RK_OK) return rc;
+  m->p[m->n++] = *out;
+  return src ? rk_mem_copy_in(rt, *out, src, bytes) : RK_OK;
+}
+
+static void mem_release(rk_runtime *rt, pr_mem *m) {
+  for (int i = 0; i < m->n; i++) rk_mem_free(rt, m->p[i]);
+  m->n = 0;
+}
+
+static uint32_t pow2_at_least(uint64_t x) {
+  uint32_t c = 16;
+  while (c < x && c < RK_QUEUE_MAX_CAPACITY) c <<= 1;
+  return c;
+}
+
+/* Copies plan and initial vectors into kernel memory and fills st. */
+static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m,
+                 pr_state *st) {
+  size_t n = g->n;
+  double *x0 = malloc(n * sizeof *x0), *y1 = malloc(n * sizeof *y1);
+  int rc = x0 && y1 ? RK_OK : RK_E_NOMEM;
+  for (size_t v = 0; rc == RK_OK && v < n; v++) {
+    x0[v] = 1.0 / (double)n;
+    y1[v] = x0[v] * pl->inv_deg[v];
+  }
+  void *p;
+#define PUT(field, src, bytes) \
+  if (rc == RK_OK && (rc = mem_put(rt, m, src, bytes, &p)) == RK_OK) st->field = p
+  PUT(blk_seg, pl->blk_seg, (pl->nblocks + 1) * sizeof *pl->blk_seg);
+  PUT(seg_node, pl->seg_node, pl->nsegs * sizeof *pl->seg_node);
+  PUT(seg_src, pl->seg_src, (pl->nsegs + 1) * sizeof *pl->seg_src);
+  PUT(src, pl->src, g->m * sizeof *pl->src);
+  PUT(part_lo, pl->part_lo, (pl->nparts + 1) * sizeof *pl->part_lo);
+  PUT(expected, pl->expected, pl->nparts * sizeof *pl->expected);
+  PUT(inv_deg, pl->inv_deg, n * sizeof *pl->inv_deg);
+  PUT(x, x0, n * sizeof *x0);
+  PUT(y[1], y1, n * sizeof *y1);
+#undef PUT
+  /* y[0], acc and received start at zero. */
+  double *zeros = calloc(n, sizeof *zeros);
+  if (rc == RK_OK && zeros == NULL) rc = RK_E_NOMEM;
+  if (rc == RK_OK && (rc = mem_put(rt, m, zeros, n * sizeof *zeros, &p)) == RK_OK) st->y[0] = p;
+  if (rc == RK_OK && (rc = mem_put(rt, m, zeros, n * sizeof *zeros, &p)) == RK_OK) st->acc = p;
+  if (rc == RK_OK && (rc = mem_put(rt, m, zeros, pl->nparts * sizeof(uint32_t), &p)) == RK_OK)
+    st->received = p;
+  free(zeros);
+  free(x0);
+  free(y1);
+  return rc;
+}
+
+static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, const pr_state *st,
+                      uint32_t workers, uint32_t capacity) {
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = capacity;
+  o.workers = workers;
+  o.state = st;
+  o.state_size = sizeof *st;
+  return rk_kernel_add(rt, def, &o, NULL);
+}
+
+/* The first error any kernel reported, or a device fault. */
+static int kernels_health(rk_runtime *rt) {
+  for (uint32_t k = PR_SENDER; k <= PR_CHECKER; k++) {
+    rk_kernel_telemetry t;
+    int rc = rk_kernel_telemetry_get(rt, k, &t);
+    if (rc != RK_OK) return rc;
+    if (t.errors || t.send_failed) return t.last_error ? t.last_error : RK_E_HANDLER;
+  }
+  return rk_runtime_fault(rt, NULL);
+}
+
+static int wait_done(rk_runtime *rt, uint64_t timeout_ns, pr_done *done) {
+  uint8_t *buf = malloc(rk_host_slot_size(rt));
+  if (buf == NULL) return RK_E_NOMEM;
+  uint64_t deadline = rk_now_ns() + timeout_ns;
+  int rc;
+  for (;;) {
+    rk_msg msg;
+    rc = rk_host_recv(rt, &msg, buf, rk_host_slot_size(rt), PR_POLL_NS);
+    if (rc == RK_OK) {
+      rc = pr_done_decode_msg(&msg, done);
+      break;
+    }
+    if (rc != RK_E_TIMEOUT) break;
+    if ((rc = kernels_health(rt)) != RK_OK) break;
+    if (rk_now_ns() >= deadline) {
+      rc = RK_E_TIMEOUT;
+      break;
+    }
+  }
+  free(buf);
+  return rc;
+}
+
+static uint32_t default_workers(rk_backend_kind b) {
+  if (b == RK_BACKEND_CUDA) return 64;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus < 1 ? 1 : cpus > 16 ? 16 : (uint32_t)cpus;
+}
+
+static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
+                       uint32_t workers, uint64_t timeout_ns, pr_done *done,
+                       uint64_t *messages, uint64_t *t_start) {
+  int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
+  uint32_t leaves = cuda ? pl->nblocks : 8 * workers;
+  st->leaf_blocks = pl->nblocks / leaves ? pl->nblocks / leaves : 1;
+  /* The sender's inbox holds a whole iteration's pr_go tree, so a sender
+   * never waits on itself. One aggregator worker on the CPU owns acc. */
+  int rc = add_kernel(rt, &pr_sender, st, workers, pow2_at_least(2ull * pl->nblocks + 16));
+  if (rc == RK_OK) rc = add_kernel(rt, &pr_aggregator, st, cuda ? workers : 1, 4096);
+  if (rc == RK_OK) rc = add_kernel(rt, &pr_checker, st, 1, pow2_at_least(pl->nparts + 16));
+  if (rc == RK_OK) rc = rk_runtime_launch(rt);
+  for (uint32_t k = PR_SENDER; rc == RK_OK && k <= PR_CHECKER; k++) rc = rk_kernel_activate(rt, k);
+  uint64_t ndangling = 0;
+  for (uint32_t v = 0; v < g->n; v++) ndangling += pl->inv_deg[v] == 0.0;
+  pr_start start = {(double)ndangling / g->n};
+  *t_start = rk_now_ns();
+  if (rc == RK_OK) rc = RK_HOST_SEND(rt, PR_CHECKER, pr_start, &start, timeout_ns);
+  if (rc == RK_OK) rc = wait_done(rt, timeout_ns, done);
+  *messages = 1;
+  for (uint32_t k = PR_SENDER; k <= PR_CHECKER; k++) {
+    rk_kernel_telemetry t;
+    if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) *messages += t.sent;
+  }
+  return rc;
+}
+
+int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_opts *opts,
+              rk_pagerank_result *result, pr_mp_stats *stats) {
+  rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
+  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0};
+  if (params) prm = *params;
+  if (opts) o = *opts;
+  if (result == NULL || g == NULL || g->n == 0) return RK_E_INVAL;
+  memset(result, 0, sizeof *result);
+  int rc = rk_pagerank_params_check(&prm);
+  if (rc != RK_OK) return rc;
+  uint64_t t0 = rk_now_ns();
+  rk_runtime rt;
+  rk_runtime_opts ro;
+  memset(&ro, 0, sizeof ro);
+  ro.backend = o.backend;
+  if ((rc = rk_runtime_init(&rt, &ro)) != RK_OK) return rc;
+  int cuda = strcmp(rk_runtime_backend(&rt), "cuda") == 0;
+  uint32_t workers = o.workers ? o.workers : default_workers(cuda ? RK_BACKEND_CUDA : RK_BACKEND_CPU);
+  uint32_t nparts = o.nparts ? o.nparts : cuda ? 256 : 2 * workers;
+  uint64_t timeout = o.timeout_ns ? o.timeout_ns : 60000000000ull + g->m * 2000ull;
+  pr_plan pl;
+  pr_mem mem = {{0}, 0};
+  pr_state st;
+  memset(&st, 0, sizeof st);
+  st.n = g->n;
+  st.alpha = prm.alpha;
+  st.tol = prm.tol;
+  st.max_iter = prm.max_iter;
+  pr_done done = {0, 0, 0.0};
+  uint64_t t_start = 0;
+  rc = pr_plan_build(g, nparts, &pl);
+  if (rc == RK_OK) {
+    st.nparts = pl.nparts;
+    st.nblocks = pl.nblocks;
+    rc = place(&rt, g, &pl, &mem, &st);
+    if (rc == RK_OK)
+      rc = run_kernels(&rt, g, &pl, &st, workers, timeout, &done, &result->messages, &t_start);
+  }
+  uint64_t t_done = rk_now_ns();
+  if (rc == RK_OK) {
+    result->ranks = malloc(g->n * sizeof *result->ranks);
+    rc = result->ranks ? rk_mem_copy_out(&rt, result->ranks, st.x, g->n * sizeof(double)) : RK_E_NOMEM;
+    result->n = g->n;
+    result->iterations = done.iter;
+    result->l1_change = done.l1;
+  }
+  if (stats) {
+    stats->setup_ns = t_start ? t_start - t0 : 0;
+    stats->iterate_ns = t_start ? t_done - t_start : 0;
+    stats->nparts = pl.nparts;
+    stats->workers = workers;
+    stats->backend = cuda ? "cuda" : "cpu";
+  }
+  rk_runtime_terminate(&rt, 5000000000ull);
+  mem_release(&rt, &mem);
+  rk_runtime_close(&rt);
+  pr_plan_free(&pl);
+  if (rc != RK_OK) {
+    rk_pagerank_result_free(result);
+    return rc;
+  }
+  return done.converged ? RK_OK : RK_E_NOT_CONVERGED;
+}

@@ -1,0 +1,34 @@
+/* pr_mp.h - PageRank by message passing between ring kernels: the driver.
+ *
+ * Builds the partition plan from a graph (pr_kernels.h), places it in the
+ * runtime's kernel memory, launches the sender, aggregator and checker on
+ * the chosen backend and collects the ranks. Same contract and result as
+ * rk_pagerank_reference(), so the two can be compared value for value. */
+#ifndef RK_APPS_PR_MP_H
+#define RK_APPS_PR_MP_H
+
+#include "ringk/graph.h"
+#include "ringk/runtime.h"
+
+typedef struct pr_mp_opts {
+  rk_backend_kind backend;
+  uint32_t nparts;      /* 0: chosen from the backend's parallelism */
+  uint32_t workers;     /* sender and aggregator workers; 0: chosen */
+  uint64_t timeout_ns;  /* whole run; 0: scaled to the graph */
+} pr_mp_opts;
+
+/* Where the time went, for benchmarks. */
+typedef struct pr_mp_stats {
+  uint64_t setup_ns;    /* plan, kernel memory, launch, activation */
+  uint64_t iterate_ns;  /* from the start message to the done message */
+  uint32_t nparts;
+  uint32_t workers;
+  const char *backend;
+} pr_mp_stats;
+
+/* rk_pagerank_reference()'s contract, plus RK_E_NO_BACKEND, RK_E_TIMEOUT
+ * and the first kernel error if the kernels fail. stats may be NULL. */
+int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params,
+              const pr_mp_opts *opts, rk_pagerank_result *result, pr_mp_stats *stats);
+
+#endif

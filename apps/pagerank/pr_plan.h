@@ -1,0 +1,26 @@
+/* pr_plan.h - the host-side partition plan of the PageRank kernels. */
+#ifndef RK_APPS_PR_PLAN_H
+#define RK_APPS_PR_PLAN_H
+
+#include "pr_kernels.h"
+#include "ringk/graph.h"
+
+typedef struct pr_plan {
+  uint32_t nparts;
+  uint32_t part_size;  /* nodes per partition (the last may have fewer) */
+  uint32_t nblocks;
+  uint64_t nsegs;
+  uint64_t *blk_seg;   /* nblocks + 1 */
+  uint32_t *seg_node;  /* nsegs */
+  uint64_t *seg_src;   /* nsegs + 1 */
+  uint32_t *src;       /* m */
+  uint32_t *part_lo;   /* nparts + 1 */
+  uint32_t *expected;  /* nparts */
+  double *inv_deg;     /* n */
+} pr_plan;
+
+/* Cuts g into about nparts partitions (at least 1, at most n). */
+int pr_plan_build(const rk_graph *g, uint32_t nparts, pr_plan *pl);
+void pr_plan_free(pr_plan *pl);
+
+#endif
