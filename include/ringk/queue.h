@@ -29,6 +29,10 @@ extern "C" {
 #endif
 
 #define RK_QUEUE_MAGIC 0x51524B52u   /* "RKRQ" */
+/* At least two slots: with one, "holds the message of pos" (seq == pos+1)
+ * and "free for the producer of pos+1" (seq == pos+1) would be the same
+ * state, and a second enqueue would overwrite the unconsumed message. */
+#define RK_QUEUE_MIN_CAPACITY 2u
 #define RK_QUEUE_MAX_CAPACITY (1u << 30)
 #define RK_QUEUE_MAX_SLOT (1u << 24) /* 16 MiB: larger is surely a mistake */
 #define RK_SLOT_ALIGN 16u            /* 16-byte vector access on the GPU */
@@ -36,7 +40,7 @@ extern "C" {
 typedef struct rk_queue {
   /* line 0: set once by rk_queue_init, read-only afterwards */
   uint32_t magic;
-  uint32_t capacity;    /* slots; a power of two */
+  uint32_t capacity;    /* slots; a power of two, >= 2 */
   uint32_t slot_size;   /* largest message (bytes) a slot holds */
   uint32_t stride;      /* bytes from one slot to the next */
   uint64_t mask;        /* capacity - 1 */
@@ -208,7 +212,8 @@ RK_INLINE uint64_t rk_queue_depth(const rk_queue *q) {
 uint64_t rk_now_ns(void);
 
 /* Bytes a queue of capacity slots of slot_size bytes occupies; 0 if the
- * arguments are invalid (capacity not a power of two, zero, or too large). */
+ * arguments are invalid (capacity not a power of two, below
+ * RK_QUEUE_MIN_CAPACITY, or too large; slot_size zero or too large). */
 size_t rk_queue_bytes(uint32_t capacity, uint32_t slot_size);
 /* Lays a queue out in mem (bytes long, 64-byte aligned). */
 int rk_queue_init(void *mem, size_t bytes, uint32_t capacity, uint32_t slot_size);

@@ -12,7 +12,9 @@
 static int is_pow2(uint32_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 size_t rk_queue_bytes(uint32_t capacity, uint32_t slot_size) {
-  if (!is_pow2(capacity) || capacity > RK_QUEUE_MAX_CAPACITY) return 0;
+  if (!is_pow2(capacity) || capacity < RK_QUEUE_MIN_CAPACITY ||
+      capacity > RK_QUEUE_MAX_CAPACITY)
+    return 0;
   if (slot_size == 0 || slot_size > RK_QUEUE_MAX_SLOT) return 0;
   /* At most 2^30 slots of at most 2^24+16 bytes: fits in 64 bits. */
   return sizeof(rk_queue) + (size_t)capacity * rk_queue_stride_for(slot_size);
