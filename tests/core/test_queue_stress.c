@@ -1,0 +1,234 @@
+/* test_queue_stress.c - the slot queue under several producers and
+ * consumers at once: no message lost, none duplicated, none damaged, and
+ * each producer's messages seen in order by every consumer.
+ *
+ * Each message is a full ringk message (header + payload) whose payload
+ * names its producer and per-producer sequence number and carries a
+ * variable-length body with its checksum. Producers alternate the copying
+ * and the zero-copy enqueue, consumers the copying and the zero-copy
+ * dequeue, so both paths meet every interleaving. At the end a table of
+ * (producer, seq) counts must hold exactly one everywhere.
+ *
+ * RK_STRESS_SCALE multiplies the message counts (sanitized builds use 0.1). */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "ringk/schema.h"
+#include "testutil.h"
+
+enum { BODY_MAX = 200 };
+
+#define STRESS_FIELDS(F, A)                                                   \
+  F(uint32_t, producer, 0)                                                    \
+  F(uint32_t, seq, 0)                                                         \
+  F(uint32_t, sum, 0)                                                         \
+  A(uint8_t, body, BODY_MAX)
+RK_MESSAGE(stress_msg, 0x0E01, 1, STRESS_FIELDS);
+
+/* Long enough never to expire unless the queue is broken (then the test
+ * fails instead of hanging). */
+static const uint64_t WAIT_NS = 30ull * 1000 * 1000 * 1000;
+static const uint64_t POLL_NS = 1000 * 1000;
+
+typedef struct config {
+  uint32_t producers, consumers, capacity, per_producer;
+} config;
+
+typedef struct shared {
+  rk_queue *q;
+  config cfg;
+  uint8_t *seen;            /* [producer * per_producer + seq]: times consumed */
+  uint64_t consumed;        /* messages taken so far, all consumers */
+  pthread_barrier_t start;
+} shared;
+
+typedef struct worker {
+  shared *sh;
+  uint32_t id;
+  uint64_t errors;          /* consumer: bad messages; producer: failed sends */
+  uint64_t taken;
+  pthread_t thread;
+} worker;
+
+/* The message (producer p, number seq): body length and bytes derive from
+ * (p, seq), so a consumer can tell a swapped body from the right one. */
+static void make_msg(uint32_t p, uint32_t seq, stress_msg *m) {
+  uint64_t rng = ((uint64_t)p << 32) | seq;
+  m->producer = p;
+  m->seq = seq;
+  m->body_count = (uint32_t)(tu_rand(&rng) % (BODY_MAX + 1));
+  tu_rand_fill(&rng, m->body, m->body_count);
+  m->sum = tu_fnv1a(tu_fnv1a(TU_FNV_SEED, &seq, 4), m->body, m->body_count);
+}
+
+/* Writes header + payload of m to dst; the caller sized dst. */
+static uint32_t encode_msg(const stress_msg *m, uint8_t *dst) {
+  int64_t n = stress_msg_payload_size(m);
+  rk_msg_header h;
+  rk_header_init(&h, stress_msg_type_id, stress_msg_schema, (uint32_t)n);
+  h.sender = m->producer;
+  h.seq = m->seq;
+  rk_header_encode(&h, dst);
+  stress_msg_write(m, dst + RK_HEADER_SIZE);
+  return RK_HEADER_SIZE + (uint32_t)n;
+}
+
+static int produce_one(rk_queue *q, const stress_msg *m, int zero_copy) {
+  if (!zero_copy) {
+    uint8_t buf[stress_msg_max_size];
+    uint32_t len = encode_msg(m, buf);
+    return rk_queue_enqueue(q, buf, len, WAIT_NS);
+  }
+  rk_slot_ref ref;
+  uint32_t len = RK_HEADER_SIZE + (uint32_t)stress_msg_payload_size(m);
+  int rc = rk_queue_reserve_wait(q, len, &ref, WAIT_NS);
+  if (rc != RK_OK) return rc;
+  rk_queue_commit(q, &ref, encode_msg(m, ref.data));
+  return RK_OK;
+}
+
+static void *producer_main(void *arg) {
+  worker *w = arg;
+  shared *sh = w->sh;
+  stress_msg m;
+  pthread_barrier_wait(&sh->start);
+  for (uint32_t seq = 0; seq < sh->cfg.per_producer; seq++) {
+    make_msg(w->id, seq, &m);
+    if (produce_one(sh->q, &m, (seq + w->id) & 1) != RK_OK) w->errors++;
+  }
+  return NULL;
+}
+
+/* Checks one received message; last[p] is the last seq seen from p. */
+static int message_ok(shared *sh, const uint8_t *data, uint32_t len, int64_t *last) {
+  rk_msg msg;
+  stress_msg m;
+  if (rk_msg_decode(data, len, &msg) != RK_OK) return 0;
+  if (RK_HEADER_SIZE + msg.hdr.payload_len != len) return 0;
+  if (stress_msg_decode_msg(&msg, &m) != RK_OK) return 0;
+  if (m.producer >= sh->cfg.producers || m.seq >= sh->cfg.per_producer) return 0;
+  if (msg.hdr.sender != m.producer || msg.hdr.seq != m.seq) return 0;
+  if ((int64_t)m.seq <= last[m.producer]) return 0; /* reordered or repeated */
+  last[m.producer] = m.seq;
+  if (tu_fnv1a(tu_fnv1a(TU_FNV_SEED, &m.seq, 4), m.body, m.body_count) != m.sum) return 0;
+  stress_msg want;
+  make_msg(m.producer, m.seq, &want);
+  if (want.body_count != m.body_count || want.sum != m.sum) return 0;
+  /* relaxed: the counts are read after every thread is joined. */
+  __atomic_fetch_add(&sh->seen[(size_t)m.producer * sh->cfg.per_producer + m.seq], 1,
+                     __ATOMIC_RELAXED);
+  return 1;
+}
+
+/* Takes one message by either path; RK_E_TIMEOUT when none came in time. */
+static int consume_one(shared *sh, int zero_copy, int64_t *last, uint64_t *errors) {
+  if (!zero_copy) {
+    uint8_t buf[stress_msg_max_size];
+    uint32_t len;
+    int rc = rk_queue_dequeue(sh->q, buf, sizeof buf, &len, POLL_NS);
+    if (rc == RK_OK && !message_ok(sh, buf, len, last)) (*errors)++;
+    return rc;
+  }
+  rk_slot_ref ref;
+  int rc = rk_queue_peek_wait(sh->q, &ref, POLL_NS);
+  if (rc != RK_OK) return rc;
+  if (!message_ok(sh, ref.data, ref.len, last)) (*errors)++;
+  rk_queue_release(sh->q, &ref);
+  return RK_OK;
+}
+
+static void *consumer_main(void *arg) {
+  worker *w = arg;
+  shared *sh = w->sh;
+  const uint64_t total = (uint64_t)sh->cfg.producers * sh->cfg.per_producer;
+  int64_t last[8];
+  for (int i = 0; i < 8; i++) last[i] = -1;
+  pthread_barrier_wait(&sh->start);
+  for (uint64_t n = 0;; n++) {
+    int rc = consume_one(sh, (n + w->id) & 1, last, &w->errors);
+    if (rc == RK_OK) {
+      w->taken++;
+      __atomic_fetch_add(&sh->consumed, 1, __ATOMIC_RELAXED);
+    } else if (rc != RK_E_TIMEOUT) {
+      w->errors++;
+    }
+    if (__atomic_load_n(&sh->consumed, __ATOMIC_RELAXED) >= total) break;
+  }
+  return NULL;
+}
+
+static void run_config(config cfg) {
+  shared sh;
+  memset(&sh, 0, sizeof sh);
+  sh.cfg = cfg;
+  const uint64_t total = (uint64_t)cfg.producers * cfg.per_producer;
+  uint32_t slot = stress_msg_max_size;
+  CHECK_OK(rk_queue_create(&sh.q, cfg.capacity, slot));
+  sh.seen = calloc(total, 1);
+  if (sh.q == NULL || sh.seen == NULL) abort();
+  pthread_barrier_init(&sh.start, NULL, cfg.producers + cfg.consumers);
+
+  worker w[16];
+  uint32_t nw = cfg.producers + cfg.consumers;
+  uint64_t t0 = rk_now_ns();
+  for (uint32_t i = 0; i < nw; i++) {
+    int is_producer = i < cfg.producers;
+    w[i] = (worker){&sh, is_producer ? i : i - cfg.producers, 0, 0, 0};
+    if (pthread_create(&w[i].thread, NULL, is_producer ? producer_main : consumer_main, &w[i]))
+      abort();
+  }
+  uint64_t errors = 0, taken = 0;
+  for (uint32_t i = 0; i < nw; i++) {
+    pthread_join(w[i].thread, NULL);
+    errors += w[i].errors;
+    if (i >= cfg.producers) taken += w[i].taken;
+  }
+  double secs = (double)(rk_now_ns() - t0) / 1e9;
+
+  uint64_t missing = 0, dup = 0;
+  for (uint64_t i = 0; i < total; i++) {
+    missing += sh.seen[i] == 0;
+    dup += sh.seen[i] > 1;
+  }
+  rk_queue_stats s;
+  rk_queue_stats_get(sh.q, &s);
+  printf("%ux%u cap %-4u %9llu msgs %6.2f s %6.2f M msg/s  errors %llu missing %llu "
+         "dup %llu full-waits %llu high-water %llu\n",
+         cfg.producers, cfg.consumers, cfg.capacity, (unsigned long long)total, secs,
+         (double)total / secs / 1e6, (unsigned long long)errors,
+         (unsigned long long)missing, (unsigned long long)dup,
+         (unsigned long long)s.rejected_full, (unsigned long long)s.high_water);
+  CHECK_EQ_INT(errors, 0);
+  CHECK_EQ_INT(missing, 0);
+  CHECK_EQ_INT(dup, 0);
+  CHECK_EQ_INT(taken, total);
+  CHECK_EQ_INT(s.enqueued, total);
+  CHECK_EQ_INT(s.dequeued, total);
+  CHECK_EQ_INT(s.depth, 0);
+  CHECK_EQ_INT(s.rejected_oversize, 0);
+  CHECK_EQ_INT(s.rejected_full, 0); /* waits never ran out */
+  CHECK(s.high_water >= 1 && s.high_water <= cfg.capacity);
+
+  pthread_barrier_destroy(&sh.start);
+  free(sh.seen);
+  rk_queue_destroy(sh.q);
+}
+
+int main(void) {
+  double scale = tu_env_scale("RK_STRESS_SCALE", 1.0);
+  /* producers x consumers, capacity, messages in all at scale 1. Small
+   * capacities force the full and empty paths and fast slot reuse. */
+  static const struct { uint32_t p, c, cap, total; } cases[] = {
+      {1, 1, 1024, 3000000}, {2, 2, 64, 3000000}, {4, 4, 256, 3000000},
+      {4, 1, 8, 1000000},    {1, 4, 2, 500000},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    uint32_t per = (uint32_t)(cases[i].total * scale / cases[i].p);
+    config cfg = {cases[i].p, cases[i].c, cases[i].cap, per < 1000 ? 1000 : per};
+    run_config(cfg);
+  }
+  return CHECK_DONE("test_queue_stress");
+}
