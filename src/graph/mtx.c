@@ -82,7 +82,7 @@ static int parse_index(rk_text *t, const char *what, uint32_t n, uint32_t *out) 
 }
 
 static int parse_entry(rk_text *t, const mtx_header *h, rk_edge_list *edges) {
-  uint32_t u, v;
+  uint32_t u = 0, v = 0; /* set by parse_index on success; -O3 cannot see it */
   const char *value;
   size_t len;
   int rc = parse_index(t, "a row index", h->n, &u);
