@@ -102,7 +102,9 @@ int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeou
   rk_slot_ref ref;
   int rc = rk_queue_reserve_wait(q, len, &ref, timeout_ns);
   if (rc != RK_OK) return rc;
-  memcpy(ref.data, msg, len);
+  /* An empty message may come as (NULL, 0); memcpy from NULL is undefined
+   * even for zero bytes. */
+  if (len != 0) memcpy(ref.data, msg, len);
   rk_queue_commit(q, &ref, len);
   return RK_OK;
 }
