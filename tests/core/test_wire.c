@@ -278,7 +278,8 @@ static void test_encode_errors(void) {
   CHECK_EQ_INT(wt_arrays_encode(&m, buf, sizeof buf), RK_E_RANGE);
   m.nbr_count = UINT32_MAX;
   CHECK_EQ_INT(wt_arrays_encode(&m, buf, sizeof buf), RK_E_RANGE);
-  m = sample_arrays(8, 5);
+  m = sample_arrays(8, 4);
+  m.w_count = 5;
   CHECK_EQ_INT(wt_arrays_encode(&m, buf, sizeof buf), RK_E_RANGE);
   CHECK_EQ_INT(wt_arrays_codec.payload_size(&m), RK_E_RANGE);
 
