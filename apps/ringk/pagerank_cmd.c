@@ -10,18 +10,6 @@
 #include "cli.h"
 #include "pr_backend.h"
 
-typedef struct pr_opts {
-  const char *file;
-  int rmat; /* generate instead of loading */
-  uint64_t scale, edge_factor, seed;
-  rk_graph_format format;
-  pr_backend backend;
-  rk_pagerank_params params;
-  const char *output;
-  uint64_t top;
-  int json;
-} pr_opts;
-
 /* What a run measured, for the summary. */
 typedef struct pr_report {
   char source[64]; /* "file" or "rmat:SCALE:EF:SEED" */
@@ -157,8 +145,7 @@ static int apply_option(pr_opts *o, int argc, char **argv, int *i) {
   return CLI_OK;
 }
 
-/* CLI_OK, CLI_USAGE (reported), or -1 when --help was printed. */
-static int parse_args(int argc, char **argv, pr_opts *o) {
+int cli_pagerank_args(int argc, char **argv, pr_opts *o) {
   static const rk_pagerank_params defaults = RK_PAGERANK_PARAMS_DEFAULT;
   memset(o, 0, sizeof *o);
   o->params = defaults;
@@ -331,7 +318,7 @@ static int report(const pr_opts *o, const rk_graph *g, const rk_pagerank_result 
 
 int cli_pagerank(int argc, char **argv) {
   pr_opts o;
-  int rc = parse_args(argc, argv, &o);
+  int rc = cli_pagerank_args(argc, argv, &o);
   if (rc) return rc < 0 ? CLI_OK : rc;
   rk_graph g;
   rk_pagerank_result res = {0};
