@@ -13,11 +13,14 @@
 #define RT_SEC 1000000000ull
 #define RT_MS 1000000ull
 
-/* Opens a runtime on the backend named by argv[1] ("cpu" by default).
- * Exits with RK_TEST_SKIP when that backend is not available here. */
-static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
+/* Opens a runtime with opts (NULL: defaults) on the backend named by
+ * argv[1] ("cpu" by default). Exits with RK_TEST_SKIP when that backend is
+ * not available here. */
+static inline void rt_open_opts(int argc, char **argv, const rk_runtime_opts *opts,
+                                rk_runtime *rt) {
   rk_runtime_opts o;
   memset(&o, 0, sizeof o);
+  if (opts) o = *opts;
   o.backend = argc > 1 && strcmp(argv[1], "cuda") == 0 ? RK_BACKEND_CUDA : RK_BACKEND_CPU;
   int rc = rk_runtime_init(rt, &o);
   if (rc == RK_E_NO_BACKEND) {
@@ -29,6 +32,10 @@ static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
     fprintf(stderr, "rk_runtime_init: %s\n", rk_strerror(rc));
     exit(1);
   }
+}
+
+static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
+  rt_open_opts(argc, argv, NULL, rt);
 }
 
 /* Adds a pl_stage kernel doing op(arg) and forwarding to next. */
