@@ -175,13 +175,39 @@ RK_INLINE void rk_queue_release(rk_queue *q, rk_slot_ref *ref) {
   rk_store_release_u64(&ref->slot->seq, ref->pos + q->capacity);
 }
 
+/* Copies a message of len bytes in 16-byte moves, the last one overlapping
+ * the one before: messages are short, and a call to the library memcpy for
+ * a length known only at run time costs about as much as the copy (64-byte
+ * messages through the copying forms: 36.8 -> 28.0 ns a round trip).
+ * GCC's -Warray-bounds cannot see that the 16-byte moves run only when
+ * len >= 16 and would flag callers whose buffer is a small array. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
+RK_INLINE void rk_copy_msg(void *dst, const void *src, uint32_t len) {
+  uint8_t *d = (uint8_t *)dst;
+  const uint8_t *s = (const uint8_t *)src;
+  if (len < 16) {
+    for (uint32_t i = 0; i < len; i++) d[i] = s[i];
+    return;
+  }
+  uint32_t i = 0;
+  for (; i + 16 <= len; i += 16) memcpy(d + i, s + i, 16);
+  if (i < len) memcpy(d + len - 16, s + len - 16, 16);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 /* Copying forms, for callers that hold the message elsewhere. */
 RK_INLINE int rk_queue_try_enqueue(rk_queue *q, const void *msg, uint32_t len) {
   rk_slot_ref ref;
   int rc = rk_queue_reserve(q, len, &ref);
   if (rc == RK_E_FULL) rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
   if (rc != RK_OK) return rc;
-  memcpy(ref.data, msg, len);
+  rk_copy_msg(ref.data, msg, len);
   rk_queue_commit(q, &ref, len);
   return RK_OK;
 }
@@ -194,7 +220,7 @@ RK_INLINE int rk_queue_try_dequeue(rk_queue *q, void *buf, uint32_t cap, uint32_
   rk_slot_ref ref;
   int rc = rk_queue_peek(q, &ref);
   if (rc != RK_OK) return rc;
-  memcpy(buf, ref.data, ref.len);
+  rk_copy_msg(buf, ref.data, ref.len);
   *len = ref.len;
   rk_queue_release(q, &ref);
   return RK_OK;

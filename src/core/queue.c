@@ -102,9 +102,7 @@ int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeou
   rk_slot_ref ref;
   int rc = rk_queue_reserve_wait(q, len, &ref, timeout_ns);
   if (rc != RK_OK) return rc;
-  /* An empty message may come as (NULL, 0); memcpy from NULL is undefined
-   * even for zero bytes. */
-  if (len != 0) memcpy(ref.data, msg, len);
+  rk_copy_msg(ref.data, msg, len); /* (NULL, 0) is an empty message */
   rk_queue_commit(q, &ref, len);
   return RK_OK;
 }
@@ -116,7 +114,7 @@ int rk_queue_dequeue(rk_queue *q, void *buf, uint32_t cap, uint32_t *len,
   rk_slot_ref ref;
   int rc = rk_queue_peek_wait(q, &ref, timeout_ns);
   if (rc != RK_OK) return rc;
-  memcpy(buf, ref.data, ref.len);
+  rk_copy_msg(buf, ref.data, ref.len);
   *len = ref.len;
   rk_queue_release(q, &ref);
   return RK_OK;
