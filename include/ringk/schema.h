@@ -71,6 +71,11 @@ typedef struct rk_msg_codec {
     out->f##_count = c_; off += c_ * (uint32_t)sizeof(T);                     \
   }
 
+/* The generated functions are marked unused: a file declaring a message
+ * rarely calls all of them, and clang's -Wunused-function flags unused
+ * static inline functions defined in a .c file (GCC only in headers). */
+#define RK_MSG_FN_ RK_INLINE RK_UNUSED
+
 #define RK_MESSAGE(name, type_id_, version_, FIELDS)                          \
   typedef struct name { FIELDS(RK_SF_MEMBER_, RK_SA_MEMBER_) } name;          \
   enum {                                                                      \
@@ -80,19 +85,19 @@ typedef struct rk_msg_codec {
     name##_max_size = (int)RK_HEADER_SIZE + name##_max_payload                \
   };                                                                          \
   /* Exact encoded payload size, or RK_E_RANGE if an array count > max. */    \
-  RK_INLINE int64_t name##_payload_size(const name *m) {                      \
+  RK_MSG_FN_ int64_t name##_payload_size(const name *m) {                      \
     int64_t n = 0;                                                            \
     (void)m; /* unused when every field is a scalar */                        \
     FIELDS(RK_SF_SIZE_, RK_SA_SIZE_)                                          \
     return n;                                                                 \
   }                                                                           \
   /* Writes the payload; the caller checked name##_payload_size first. */     \
-  RK_INLINE void name##_write(const name *m, uint8_t *p) {                    \
+  RK_MSG_FN_ void name##_write(const name *m, uint8_t *p) {                   \
     FIELDS(RK_SF_WRITE_, RK_SA_WRITE_)                                        \
     (void)p;                                                                  \
   }                                                                           \
   /* Encodes into dst (cap bytes); returns the payload length or an error. */ \
-  RK_INLINE int64_t name##_encode(const name *m, uint8_t *dst, uint32_t cap) { \
+  RK_MSG_FN_ int64_t name##_encode(const name *m, uint8_t *dst, uint32_t cap) {\
     int64_t n = name##_payload_size(m);                                       \
     if (n < 0) return n;                                                      \
     if (n > (int64_t)cap) return RK_E_OVERSIZE;                               \
@@ -100,7 +105,7 @@ typedef struct rk_msg_codec {
     return n;                                                                 \
   }                                                                           \
   /* Decodes len untrusted payload bytes written with schema_version. */      \
-  RK_INLINE int name##_decode(const uint8_t *src, uint32_t len,               \
+  RK_MSG_FN_ int name##_decode(const uint8_t *src, uint32_t len,              \
                               uint16_t schema_version, name *out) {           \
     uint32_t off = 0;                                                         \
     int older = schema_version < (version_);                                  \
@@ -111,14 +116,14 @@ typedef struct rk_msg_codec {
     return RK_OK;                                                             \
   }                                                                           \
   /* Decodes a received message, checking that it is of this type. */        \
-  RK_INLINE int name##_decode_msg(const rk_msg *msg, name *out) {             \
+  RK_MSG_FN_ int name##_decode_msg(const rk_msg *msg, name *out) {            \
     if (msg->hdr.type_id != (type_id_)) return RK_E_UNKNOWN_TYPE;             \
     return name##_decode(msg->payload, msg->hdr.payload_len,                  \
                          msg->hdr.schema_version, out);                       \
   }                                                                           \
   /* Sends m to kernel `target` (or RK_ADDR_HOST) from inside a handler,     \
    * encoding it straight into the receiver's queue slot. */                 \
-  RK_INLINE int name##_send(rk_ctx *ctx, uint32_t target, const name *m) {    \
+  RK_MSG_FN_ int name##_send(rk_ctx *ctx, uint32_t target, const name *m) {   \
     int64_t n = name##_payload_size(m);                                       \
     rk_send_ref ref;                                                          \
     int rc = n < 0 ? (int)n                                                   \
