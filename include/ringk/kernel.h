@@ -161,24 +161,20 @@ RK_INLINE int rk_ctx_accepts(const rk_ctx *ctx, uint16_t type_id) {
   return 0;
 }
 
-/* Takes one message from q, validates it and runs handler on it. Returns
- * RK_OK when a message was consumed (whatever the handler said: its errors,
- * and malformed or unknown messages, are counted on the worker), RK_E_EMPTY
- * when there was none. The slot is released only after the handler returns:
- * the handler decodes in place. */
-RK_INLINE int rk_dispatch_one(rk_ctx *ctx, rk_queue *q, rk_handler_fn handler,
-                              uint64_t now) {
-  rk_slot_ref ref;
-  int rc = rk_queue_peek(q, &ref);
-  if (rc != RK_OK) return rc;
+/* Validates the claimed message in ref (taken from q), runs handler on it,
+ * releases the slot and counts the outcome: handler errors, and malformed or
+ * unknown messages, are counted on the worker. The slot is released only
+ * after the handler returns: the handler decodes in place. */
+RK_INLINE void rk_dispatch_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref,
+                                rk_handler_fn handler, uint64_t now) {
   rk_msg msg;
-  rc = rk_msg_decode(ref.data, ref.len, &msg);
+  int rc = rk_msg_decode(ref->data, ref->len, &msg);
   if (rc == RK_OK && !rk_ctx_accepts(ctx, msg.hdr.type_id)) rc = RK_E_UNKNOWN_TYPE;
   if (rc == RK_OK) {
     rc = handler(ctx, &msg);
     if (rc > 0) rc = RK_E_HANDLER;
   }
-  rk_queue_release(q, &ref);
+  rk_queue_release(q, ref);
   if (rc == RK_OK) {
     rk_stat_inc(&ctx->stats->processed);
   } else {
@@ -186,6 +182,17 @@ RK_INLINE int rk_dispatch_one(rk_ctx *ctx, rk_queue *q, rk_handler_fn handler,
     rk_store_relaxed_i32(&ctx->stats->last_error, rc);
   }
   rk_store_relaxed_u64(&ctx->stats->last_activity, now);
+}
+
+/* Takes one message from q and dispatches it (rk_dispatch_slot). Returns
+ * RK_OK when a message was consumed (whatever the handler said), RK_E_EMPTY
+ * when there was none. */
+RK_INLINE int rk_dispatch_one(rk_ctx *ctx, rk_queue *q, rk_handler_fn handler,
+                              uint64_t now) {
+  rk_slot_ref ref;
+  int rc = rk_queue_peek(q, &ref);
+  if (rc != RK_OK) return rc;
+  rk_dispatch_slot(ctx, q, &ref, handler, now);
   return RK_OK;
 }
 

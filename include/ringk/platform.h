@@ -4,8 +4,12 @@
  * operations, the send path of a handler) is written once as RK_HD inline
  * functions over the primitives below. On the host they are GCC/Clang
  * __atomic builtins (understood by ThreadSanitizer); in device code they are
- * libcu++ atomic_ref at system scope, because the same queue layout also lives
- * in mapped pinned host memory that the CPU reads. */
+ * libcu++ atomic_ref at device (GPU) scope: everything device code reaches
+ * through them (K2K inboxes, the host-bound staging queue, control mirrors,
+ * kernel state) is device memory. The CUDA backend's bridge, the only device
+ * code that touches mapped host memory, uses system-scope operations of its
+ * own (include/ringk/cuda_queue.cuh); a system-scope release here would cost
+ * a MEMBAR.SYS on every K2K send. */
 #ifndef RINGK_PLATFORM_H
 #define RINGK_PLATFORM_H
 
@@ -37,7 +41,7 @@
 
 #if defined(__CUDA_ARCH__)
 #include <cuda/atomic>
-#define RK_AREF(T, p) cuda::atomic_ref<T, cuda::thread_scope_system>(*(T *)(p))
+#define RK_AREF(T, p) cuda::atomic_ref<T, cuda::thread_scope_device>(*(T *)(p))
 RK_INLINE uint64_t rk_load_acquire_u64(const uint64_t *p) { return RK_AREF(uint64_t, p).load(cuda::memory_order_acquire); }
 RK_INLINE uint64_t rk_load_relaxed_u64(const uint64_t *p) { return RK_AREF(uint64_t, p).load(cuda::memory_order_relaxed); }
 RK_INLINE void rk_store_release_u64(uint64_t *p, uint64_t v) { RK_AREF(uint64_t, p).store(v, cuda::memory_order_release); }

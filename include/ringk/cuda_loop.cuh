@@ -1,0 +1,196 @@
+/* cuda_loop.cuh - the persistent GPU loop of a ring kernel.
+ *
+ * kernel.h includes this when a kernel-defining source is compiled by nvcc
+ * with the CUDA backend built in; RK_KERNEL_DEFINE then also emits one
+ * __global__ entry per ring kernel that runs rk_cuda_loop over the kernel's
+ * handler (a template argument, so the handler is inlined into the loop).
+ *
+ * Shape: a worker is a thread block; each warp of it is an independent
+ * consumer of the kernel's MPMC inbox. A warp takes up to 32 messages with
+ * one CAS (cuda_queue.cuh) and its lanes run the handler on them one after
+ * the other, in queue order: a one-warp worker therefore handles messages in
+ * FIFO order as a CPU worker does, while many warps and blocks give the
+ * parallelism. The warp's rk_ctx and counters live in shared memory (one
+ * writer at a time, handed from lane to lane by __syncwarp); lane 0 of warp
+ * 0 publishes the block's counters and its control acknowledgement to the
+ * worker's stats line in mapped host memory, where the host reads them.
+ *
+ * Everything the loop polls is device memory: the inbox, and a device copy
+ * of the control block that the bridge (src/cuda/cuda_bridge.cu) keeps in
+ * step with the host's. Host->kernel messages reach the inbox through the
+ * bridge too, and kernel->host sends go to a device staging queue that the
+ * bridge drains, so no loop ever waits on PCIe. */
+#ifndef RINGK_CUDA_LOOP_CUH
+#define RINGK_CUDA_LOOP_CUH
+
+#include "ringk/cuda_queue.cuh"
+#include "ringk/kernel.h"
+
+#define RK_CUDA_MAX_WARPS 32u /* 1024 threads per block */
+
+/* Everything a ring kernel's grid needs, passed by value at launch. Device
+ * pointers; `stats`, `busy` point into mapped host memory. */
+typedef struct rk_cuda_kparams {
+  rk_queue *const *routes;        /* device inbox of each kernel */
+  rk_queue *to_host;              /* device staging queue, drained by the bridge */
+  rk_worker_stats *stats;         /* mapped: one line per block */
+  uint32_t *busy;                 /* mapped: one word per warp, 1 while handling */
+  const rk_kernel_control *ctl;   /* device mirror of this kernel's control */
+  void *state;
+  const uint16_t *accept;
+  uint32_t *live;                 /* device: blocks not yet exited, all kernels */
+  int64_t clock_offset;           /* host rk_now_ns() - %globaltimer */
+  uint32_t kernel_id;
+  uint32_t nkernels;
+  uint32_t naccept;
+  uint32_t full_spins;
+} rk_cuda_kparams;
+
+__device__ static inline uint64_t rk_cuda_globaltimer(void) {
+  uint64_t t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
+/* Per-warp control reading and acknowledgement: rk_worker_control over the
+ * warp's shared stats line, by lane 0, broadcast. */
+__device__ static inline int rk_cuda_control(rk_ctx *ctx) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  int c = 0;
+  if (lane == 0) c = rk_worker_control(ctx);
+  return __shfl_sync(RK_FULL_MASK, c, 0);
+}
+
+/* Lane 0 of warp 0: folds the warps' shared counters into the block's
+ * mapped stats line when they changed. The epoch acknowledged is the oldest
+ * any warp acknowledged, so the host hears "seen" only once every warp has
+ * left the handlers it was in. */
+__device__ static inline void rk_cuda_publish(const rk_worker_stats *w, uint32_t nwarps,
+                                              rk_worker_stats *out, rk_worker_stats *last) {
+  rk_worker_stats s;
+  memset(&s, 0, sizeof s);
+  s.epoch_seen = UINT64_MAX;
+  for (uint32_t i = 0; i < nwarps; i++) {
+    /* relaxed: each field has one writer (its warp); a snapshot suffices. */
+    s.processed += rk_load_relaxed_u64(&w[i].processed);
+    s.errors += rk_load_relaxed_u64(&w[i].errors);
+    s.sent += rk_load_relaxed_u64(&w[i].sent);
+    s.send_failed += rk_load_relaxed_u64(&w[i].send_failed);
+    uint64_t t = rk_load_relaxed_u64(&w[i].last_activity);
+    if (t > s.last_activity) s.last_activity = t;
+    int32_t e = rk_load_relaxed_i32(&w[i].last_error);
+    if (e != RK_OK) s.last_error = e;
+    /* acquire: pairs with the warp's release of epoch_seen, so its handler
+     * effects are ordered before our (cumulative) release below. */
+    uint64_t ep = rk_load_acquire_u64(&w[i].epoch_seen);
+    if (ep < s.epoch_seen) s.epoch_seen = ep;
+  }
+  if (s.processed != last->processed || s.errors != last->errors) {
+    rk_sys_store_relaxed_u64(&out->processed, s.processed);
+    rk_sys_store_relaxed_u64(&out->errors, s.errors);
+    rk_sys_store_relaxed_u64(&out->last_activity, s.last_activity);
+    rk_sys_store_relaxed_u32((uint32_t *)&out->last_error, (uint32_t)s.last_error);
+  }
+  if (s.sent != last->sent || s.send_failed != last->send_failed) {
+    rk_sys_store_relaxed_u64(&out->sent, s.sent);
+    rk_sys_store_relaxed_u64(&out->send_failed, s.send_failed);
+    rk_sys_store_relaxed_u32((uint32_t *)&out->last_error, (uint32_t)s.last_error);
+  }
+  /* release (system): the counters above, and every handler effect the
+   * warps ordered before their acknowledgement, reach the host first. */
+  if (s.epoch_seen != last->epoch_seen) rk_sys_store_release_u64(&out->epoch_seen, s.epoch_seen);
+  *last = s;
+}
+
+/* Marks the warp busy or idle in mapped memory, on changes only: after a
+ * device fault the host names the kernel whose warp was busy. */
+__device__ static inline void rk_cuda_mark(uint32_t *busy, uint32_t *cur, uint32_t v) {
+  if (*cur != v && threadIdx.x % RK_WARP == 0) rk_sys_store_relaxed_u32(busy, v);
+  *cur = v;
+}
+
+/* Runs the handler on the n messages the warp took at pos, lane by lane. */
+template <rk_handler_fn H>
+__device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, uint64_t pos, uint32_t n,
+                                             int64_t clock_offset) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  rk_slot_ref ref;
+  ref.pos = pos + lane;
+  ref.slot = rk_queue_slot(q, ref.pos);
+  ref.data = (uint8_t *)(ref.slot + 1);
+  ref.len = lane < n ? ref.slot->len : 0;
+  uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + clock_offset);
+  for (uint32_t i = 0; i < n; i++) {
+    if (lane == i) rk_dispatch_slot(ctx, q, &ref, H, now);
+    /* hands the shared ctx and counters to the next lane */
+    __syncwarp();
+  }
+}
+
+template <rk_handler_fn H>
+__device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
+  __shared__ rk_ctx s_ctx[RK_CUDA_MAX_WARPS];
+  __shared__ rk_worker_stats s_stats[RK_CUDA_MAX_WARPS];
+  uint32_t lane = threadIdx.x % RK_WARP, warp = threadIdx.x / RK_WARP;
+  uint32_t nwarps = blockDim.x / RK_WARP;
+  rk_ctx *ctx = &s_ctx[warp];
+  if (lane == 0) {
+    memset(&s_stats[warp], 0, sizeof s_stats[warp]);
+    memset(ctx, 0, sizeof *ctx);
+    ctx->routes = p.routes;
+    ctx->to_host = p.to_host;
+    ctx->stats = &s_stats[warp];
+    ctx->ctl = p.ctl;
+    ctx->state = p.state;
+    ctx->kernel_id = p.kernel_id;
+    ctx->nkernels = p.nkernels;
+    ctx->worker = blockIdx.x;
+    ctx->nworkers = gridDim.x;
+    /* warps of one worker share its id: keep their sequences apart */
+    ctx->next_seq = (uint64_t)warp << 40;
+    ctx->accept = p.accept;
+    ctx->naccept = p.naccept;
+    ctx->full_spins = p.full_spins;
+  }
+  __syncthreads();
+  rk_queue *inbox = p.routes[p.kernel_id];
+  uint32_t *busy = &p.busy[blockIdx.x * nwarps + warp];
+  uint32_t marked = 0;
+  rk_worker_stats published;
+  memset(&published, 0, sizeof published);
+  uint32_t seen_epoch = UINT32_MAX;
+  int mode = RK_CTL_HOLD;
+  for (;;) {
+    /* relaxed pre-check, in flight beside the inbox poll: the full acquire
+     * protocol runs only when the epoch moved. Messages taken under the old
+     * epoch are handled before the new one is acknowledged, as the protocol
+     * asks. */
+    uint32_t e = rk_load_relaxed_u32(&p.ctl->epoch);
+    uint64_t pos;
+    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos) : 0;
+    rk_cuda_mark(busy, &marked, n != 0);
+    if (n != 0) rk_cuda_handle<H>(ctx, inbox, pos, n, p.clock_offset);
+    if (e != seen_epoch) {
+      mode = rk_cuda_control(ctx);
+      seen_epoch = e;
+    }
+    if (warp == 0 && lane == 0) rk_cuda_publish(s_stats, nwarps, &p.stats[blockIdx.x], &published);
+    if (mode == RK_CTL_STOP) break;
+    if (n == 0) __nanosleep(64);
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    rk_cuda_publish(s_stats, nwarps, &p.stats[blockIdx.x], &published);
+    /* release (device): our last sends precede the bridge's final drain. */
+    cuda::atomic_ref<uint32_t, cuda::thread_scope_device>(*p.live)
+        .fetch_sub(1, cuda::memory_order_release);
+  }
+}
+
+#define RK_CUDA_ENTRY(kname, handler)                                          \
+  __global__ void kname##_rk_cuda_entry(rk_cuda_kparams p) {                   \
+    rk_cuda_loop<handler>(p);                                                  \
+  }
+#define RK_CUDA_ENTRY_PTR(kname) ((const void *)kname##_rk_cuda_entry)
+
+#endif /* RINGK_CUDA_LOOP_CUH */

@@ -1,0 +1,140 @@
+/* cuda_queue.cuh - warp-wide batch operations on rk_queue, for device code.
+ *
+ * The queue layout and its per-slot sequence protocol are queue.h's; this
+ * file adds what only a GPU warp can do with them: claim up to 32 positions
+ * with one CAS instead of 32 (each lane checks the sequence of one slot, a
+ * ballot finds how many leading slots are ready, lane 0 moves head or tail
+ * past them), so that one round trip to L2 serves a whole warp. Lane i then
+ * owns position pos+i, in queue order, which keeps FIFO per producer.
+ *
+ * Scopes: device-memory queues use device-scope atomics (platform.h). The
+ * rk_sys_* helpers are system scope, for the CUDA bridge's single-sided use
+ * of queues in mapped host memory (src/cuda/cuda_bridge.cu). All functions
+ * must be called by all 32 lanes of a warp together. */
+#ifndef RINGK_CUDA_QUEUE_CUH
+#define RINGK_CUDA_QUEUE_CUH
+
+#include <cuda/atomic>
+
+#include "ringk/queue.h"
+
+#define RK_WARP 32u
+#define RK_FULL_MASK 0xFFFFFFFFu
+
+#define RK_SYS_REF(T, p) cuda::atomic_ref<T, cuda::thread_scope_system>(*(T *)(p))
+__device__ static inline uint64_t rk_sys_load_relaxed_u64(const uint64_t *p) {
+  return RK_SYS_REF(uint64_t, p).load(cuda::memory_order_relaxed);
+}
+__device__ static inline uint32_t rk_sys_load_acquire_u32(const uint32_t *p) {
+  return RK_SYS_REF(uint32_t, p).load(cuda::memory_order_acquire);
+}
+__device__ static inline void rk_sys_store_relaxed_u64(uint64_t *p, uint64_t v) {
+  RK_SYS_REF(uint64_t, p).store(v, cuda::memory_order_relaxed);
+}
+__device__ static inline void rk_sys_store_release_u64(uint64_t *p, uint64_t v) {
+  RK_SYS_REF(uint64_t, p).store(v, cuda::memory_order_release);
+}
+__device__ static inline void rk_sys_store_relaxed_u32(uint32_t *p, uint32_t v) {
+  RK_SYS_REF(uint32_t, p).store(v, cuda::memory_order_relaxed);
+}
+
+/* Number of leading lanes whose bit is set in a ballot. */
+__device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
+  return ballot == RK_FULL_MASK ? RK_WARP : (uint32_t)__ffs(~ballot) - 1u;
+}
+
+/* The slot sequence every lane expects: `want` is seq - pos for the
+ * position pos+lane (1: a message to take; 0: a free slot to fill). Reads
+ * are relaxed; the caller's fence after a successful claim turns them into
+ * acquires. Lanes past the capacity would alias earlier slots: they report
+ * not-ready, so a prefix never wraps. */
+__device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
+                                                uint64_t want, int sys,
+                                                int64_t *lane0_dif) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  uint64_t p = pos + lane;
+  int ready = 0;
+  int64_t dif = 0;
+  if (lane < q->capacity) {
+    rk_slot *s = rk_queue_slot(q, p);
+    uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_relaxed_u64(&s->seq);
+    dif = (int64_t)(seq - (p + want));
+    ready = dif == 0;
+  }
+  *lane0_dif = __shfl_sync(RK_FULL_MASK, dif, 0);
+  return rk_warp_prefix(__ballot_sync(RK_FULL_MASK, ready));
+}
+
+/* Claims up to `max` (<= 32) consecutive positions of q, on the side named by
+ * ctr (&q->tail to take messages, want 1; &q->head to fill slots, want 0).
+ * Returns how many (0: empty or full), the first position in *pos. */
+__device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint64_t want,
+                                                uint32_t max, uint64_t *pos) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  /* relaxed: the counter only hands out positions; slot seqs carry data. */
+  uint64_t p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
+  for (;;) {
+    int64_t dif0;
+    uint32_t n = rk_warp_ready(q, p, want, 0, &dif0);
+    if (n > max) n = max;
+    if (n == 0) {
+      if (dif0 < 0) return 0; /* behind: queue empty (take) or full (fill) */
+      p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
+      continue;
+    }
+    uint64_t expect = p;
+    int won = 0;
+    if (lane == 0) won = rk_cas_relaxed_u64(ctr, &expect, p + n);
+    won = __shfl_sync(RK_FULL_MASK, won, 0);
+    if (won) {
+      /* acquire (device scope): pairs with the release of each slot's seq
+       * that the relaxed load above observed; the bytes are now ours. */
+      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+      *pos = p;
+      return n;
+    }
+    p = __shfl_sync(RK_FULL_MASK, expect, 0);
+  }
+}
+
+/* Takes up to max messages: lane i < n owns the message at *pos + i. */
+__device__ static inline uint32_t rk_warp_take(rk_queue *q, uint32_t max, uint64_t *pos) {
+  return rk_warp_claim(q, &q->tail, 1, max, pos);
+}
+
+/* Reserves up to max slots: lane i < n fills position *pos + i. */
+__device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uint64_t *pos) {
+  return rk_warp_claim(q, &q->head, 0, max, pos);
+}
+
+/* Copies n messages, whole warp, 16 bytes a lane at a time: message i goes
+ * from src slot sp+i to dst slot dp+i. Chunks of all n messages are spread
+ * over the lanes and four loads are issued before any store, so a batch
+ * costs about one round trip to the slower memory, not n. Slots are 16-byte
+ * aligned (RK_SLOT_ALIGN); lens[] is per lane i (lane i's message length). */
+__device__ static inline void rk_warp_copy(const rk_queue *src, uint64_t sp, rk_queue *dst,
+                                           uint64_t dp, uint32_t n, uint32_t my_len) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  uint32_t chunks = (src->slot_size + 15u) / 16u;
+  uint32_t total = n * chunks;
+  for (uint32_t base = 0; base < total; base += 4 * RK_WARP) {
+    uint4 v[4];
+    uint32_t lim[4];
+#pragma unroll
+    for (int u = 0; u < 4; u++) {
+      uint32_t c = base + (uint32_t)u * RK_WARP + lane;
+      uint32_t m = c / chunks, off = (c % chunks) * 16u;
+      uint32_t len = __shfl_sync(RK_FULL_MASK, my_len, m < n ? m : 0);
+      lim[u] = c < total && off < len ? 1 : 0;
+      if (lim[u]) v[u] = *(const uint4 *)((const uint8_t *)(rk_queue_slot(src, sp + m) + 1) + off);
+    }
+#pragma unroll
+    for (int u = 0; u < 4; u++) {
+      uint32_t c = base + (uint32_t)u * RK_WARP + lane;
+      uint32_t m = c / chunks, off = (c % chunks) * 16u;
+      if (lim[u]) *(uint4 *)((uint8_t *)(rk_queue_slot(dst, dp + m) + 1) + off) = v[u];
+    }
+  }
+}
+
+#endif /* RINGK_CUDA_QUEUE_CUH */

@@ -1,0 +1,463 @@
+/* cuda_backend.cu - ring kernels as persistent grids on an NVIDIA GPU.
+ *
+ * launch places memory in two blocks: one mapped pinned host block for what
+ * the host touches (control blocks, worker stats, busy words, host->kernel
+ * queues, the kernel->host queue) and one device block for what only the
+ * GPU polls (routing table, K2K inboxes, the host-bound staging queue,
+ * control mirrors, kernel state). The device block is laid out in a host
+ * image (queues initialised by rk_queue_init) and copied once. Then the
+ * bridge grid starts (cuda_bridge.cu), then one grid per ring kernel, each
+ * on its own non-blocking stream, all inactive, after an occupancy check
+ * that they can all be resident at once: a persistent grid that does not
+ * fit would wait forever for blocks that never exit.
+ *
+ * The host never reads device memory in a loop: it polls mapped memory and
+ * uses a copy on a non-blocking stream for state, inbox counters and
+ * kernel memory. A device fault kills every grid of the context; the kernel
+ * whose warp was busy (a word each warp keeps in mapped memory) is named. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cuda_internal.h"
+
+extern "C" {
+#include "core/backend.h"
+#include "core/log.h"
+}
+
+#define RK_CUDA_DEFAULT_THREADS 32u
+#define RK_CUDA_START_TIMEOUT_NS 5000000000ull
+#define RK_CUDA_MAX_CONCURRENT 128u /* resident grids per device (sm_90) */
+#define RK_ALIGN 256u
+
+typedef struct cuda_kernel {
+  size_t inbox_off, state_off, accept_off; /* device block */
+  size_t host_in_off, stats_off, busy_off; /* mapped block */
+  uint32_t threads, nwarps;
+} cuda_kernel;
+
+typedef struct cuda_backend {
+  int device;
+  uint32_t nstreams;     /* kernels + the bridge (last) */
+  cudaStream_t *streams;
+  uint32_t started;      /* ring-kernel grids launched so far */
+  int bridge_started;
+  cuda_kernel *kernels;
+  uint8_t *host;         /* mapped block, host address */
+  uint8_t *host_dev;     /* the same, device address */
+  size_t host_bytes;
+  uint8_t *dev;          /* device block */
+  size_t dev_bytes;
+  size_t routes_off, hin_off, mirror_off, tails_off, live_off, staging_off;
+  size_t ctl_off, started_off, to_host_off, head_off;
+  int fault;             /* sticky: RK_E_DEVICE once a grid died */
+  uint32_t fault_kernel;
+} cuda_backend;
+
+static int cu_check(cudaError_t e, const char *what) {
+  if (e == cudaSuccess) return RK_OK;
+  rk_log(RK_LOG_ERROR, "cuda: %s: %s", what, cudaGetErrorString(e));
+  return e == cudaErrorMemoryAllocation ? RK_E_NOMEM : RK_E_DEVICE;
+}
+#define CU(call) cu_check((call), #call)
+
+int rk_cuda_available(void) {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
+    cudaGetLastError(); /* leave no error behind for the caller */
+    return 0;
+  }
+  /* The build must hold code this device can run (SASS or PTX). */
+  cudaFuncAttributes a;
+  if (cudaFuncGetAttributes(&a, rk_bridge_entry()) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return 1;
+}
+
+static size_t bump(size_t *top, size_t bytes) {
+  size_t off = *top;
+  *top += (bytes + RK_ALIGN - 1) & ~(size_t)(RK_ALIGN - 1);
+  return off;
+}
+
+/* Offsets of everything, in both blocks. */
+static void cuda_layout(rk_rt *rt, cuda_backend *be) {
+  size_t h = 0, d = 0;
+  uint32_t n = rt->nkernels;
+  be->ctl_off = bump(&h, n * sizeof(rk_kernel_control));
+  be->started_off = bump(&h, sizeof(uint64_t));
+  be->to_host_off = bump(&h, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot));
+  be->routes_off = bump(&d, n * sizeof(rk_queue *));
+  be->hin_off = bump(&d, n * sizeof(rk_queue *));
+  be->mirror_off = bump(&d, n * sizeof(rk_kernel_control));
+  be->tails_off = bump(&d, n * sizeof(uint64_t));
+  be->head_off = bump(&d, sizeof(uint64_t));
+  be->live_off = bump(&d, sizeof(uint32_t));
+  be->staging_off = bump(&d, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot));
+  for (uint32_t i = 0; i < n; i++) {
+    rk_kernel_rec *k = &rt->kernels[i];
+    cuda_kernel *ck = &be->kernels[i];
+    size_t qb = rk_queue_bytes(k->opts.inbox_capacity, k->slot_size);
+    ck->threads = k->opts.threads_per_worker ? k->opts.threads_per_worker : RK_CUDA_DEFAULT_THREADS;
+    ck->nwarps = ck->threads / RK_WARP;
+    ck->host_in_off = bump(&h, qb);
+    ck->stats_off = bump(&h, k->opts.workers * sizeof(rk_worker_stats));
+    ck->busy_off = bump(&h, (size_t)k->opts.workers * ck->nwarps * sizeof(uint32_t));
+    ck->inbox_off = bump(&d, qb);
+    ck->accept_off = bump(&d, k->def->ntypes * sizeof(uint16_t));
+    ck->state_off = bump(&d, k->opts.state_size);
+  }
+  be->host_bytes = h;
+  be->dev_bytes = d;
+}
+
+/* Aggregate co-residency: with b_k blocks of kernel k fitting per SM, the
+ * grids fit at once only if sum(blocks_k / (b_k * SMs)) <= 1; each b_k is
+ * bound by its scarcest resource, so the sum bounds every resource. */
+static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
+  int sms = 0;
+  int rc = CU(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, be->device));
+  if (rc != RK_OK) return rc;
+  if (rt->nkernels + 1 > RK_CUDA_MAX_CONCURRENT) return RK_E_OCCUPANCY;
+  int per_sm = 0;
+  rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rk_bridge_entry(),
+                                                         RK_BRIDGE_THREADS, 0));
+  if (rc != RK_OK) return rc;
+  double load = per_sm ? 1.0 / ((double)per_sm * sms) : 2.0;
+  for (uint32_t i = 0; i < rt->nkernels && load <= 1.0; i++) {
+    rk_kernel_rec *k = &rt->kernels[i];
+    uint32_t t = be->kernels[i].threads;
+    if (k->def->cuda_entry == NULL || t % RK_WARP || t / RK_WARP > RK_CUDA_MAX_WARPS) {
+      rk_log(RK_LOG_ERROR, "cuda: kernel %s: no device code or bad thread count %u",
+             k->def->name, t);
+      return RK_E_INVAL;
+    }
+    rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry, (int)t, 0));
+    if (rc != RK_OK) return rc;
+    load += per_sm ? (double)k->opts.workers / ((double)per_sm * sms) : 2.0;
+  }
+  if (load > 1.0) {
+    rk_log(RK_LOG_ERROR, "cuda: kernels need %.0f%% of the device to be resident at once",
+           load * 100.0);
+    return RK_E_OCCUPANCY;
+  }
+  return RK_OK;
+}
+
+/* Writes the device block's initial image: queues, routes, ids, state. */
+static void cuda_image(rk_rt *rt, cuda_backend *be, uint8_t *img) {
+  uint32_t live = 0;
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    rk_kernel_rec *k = &rt->kernels[i];
+    cuda_kernel *ck = &be->kernels[i];
+    rk_queue_init(img + ck->inbox_off, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
+                  k->opts.inbox_capacity, k->slot_size);
+    ((rk_queue **)(img + be->routes_off))[i] = (rk_queue *)(be->dev + ck->inbox_off);
+    ((rk_queue **)(img + be->hin_off))[i] = (rk_queue *)(be->host_dev + ck->host_in_off);
+    rk_kernel_accept_ids(k->def, (uint16_t *)(img + ck->accept_off));
+    if (k->opts.state_size) memcpy(img + ck->state_off, k->init_state, k->opts.state_size);
+    live += k->opts.workers;
+  }
+  rk_queue_init(img + be->staging_off, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
+                rt->opts.to_host_capacity, rt->to_host_slot);
+  memcpy(img + be->live_off, &live, sizeof live);
+}
+
+/* Lays out the mapped block and points the core's records into it. */
+static void cuda_host_init(rk_rt *rt, cuda_backend *be) {
+  memset(be->host, 0, be->host_bytes);
+  rt->to_host = (rk_queue *)(be->host + be->to_host_off);
+  rk_queue_init(rt->to_host, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
+                rt->opts.to_host_capacity, rt->to_host_slot);
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    rk_kernel_rec *k = &rt->kernels[i];
+    cuda_kernel *ck = &be->kernels[i];
+    k->ctl = (rk_kernel_control *)(be->host + be->ctl_off) + i;
+    k->stats = (rk_worker_stats *)(be->host + ck->stats_off);
+    k->host_in = (rk_queue *)(be->host + ck->host_in_off);
+    rk_queue_init(k->host_in, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
+                  k->opts.inbox_capacity, k->slot_size);
+  }
+}
+
+static int cuda_alloc(rk_rt *rt, cuda_backend *be) {
+  int rc = CU(cudaHostAlloc((void **)&be->host, be->host_bytes, cudaHostAllocMapped));
+  if (rc == RK_OK) rc = CU(cudaHostGetDevicePointer((void **)&be->host_dev, be->host, 0));
+  /* stream-ordered: neither this nor the free waits on other grids */
+  if (rc == RK_OK) rc = CU(cudaMallocAsync((void **)&be->dev, be->dev_bytes, cudaStreamPerThread));
+  if (rc != RK_OK) return rc;
+  cuda_host_init(rt, be);
+  uint8_t *img = (uint8_t *)calloc(1, be->dev_bytes);
+  if (img == NULL) return RK_E_NOMEM;
+  cuda_image(rt, be, img);
+  rc = CU(cudaMemcpyAsync(be->dev, img, be->dev_bytes, cudaMemcpyHostToDevice, cudaStreamPerThread));
+  if (rc == RK_OK) rc = CU(cudaStreamSynchronize(cudaStreamPerThread));
+  free(img);
+  return rc;
+}
+
+#define HOST_DEV(be, off) ((be)->host_dev + (off))
+
+static rk_bridge_params cuda_bridge_params(rk_rt *rt, cuda_backend *be) {
+  rk_bridge_params p;
+  p.ctl_host = (const rk_kernel_control *)HOST_DEV(be, be->ctl_off);
+  p.ctl_mirror = (rk_kernel_control *)(be->dev + be->mirror_off);
+  p.host_in = (rk_queue *const *)(be->dev + be->hin_off);
+  p.inbox = (rk_queue *const *)(be->dev + be->routes_off);
+  p.host_in_tail = (uint64_t *)(be->dev + be->tails_off);
+  p.staging = (rk_queue *)(be->dev + be->staging_off);
+  p.to_host = (rk_queue *)HOST_DEV(be, be->to_host_off);
+  p.to_host_head = (uint64_t *)(be->dev + be->head_off);
+  p.live = (const uint32_t *)(be->dev + be->live_off);
+  p.started = (uint64_t *)HOST_DEV(be, be->started_off);
+  p.nkernels = rt->nkernels;
+  return p;
+}
+
+static rk_cuda_kparams cuda_kparams(rk_rt *rt, cuda_backend *be, uint32_t i, int64_t offset) {
+  rk_kernel_rec *k = &rt->kernels[i];
+  cuda_kernel *ck = &be->kernels[i];
+  rk_cuda_kparams p;
+  p.routes = (rk_queue *const *)(be->dev + be->routes_off);
+  p.to_host = (rk_queue *)(be->dev + be->staging_off);
+  p.stats = (rk_worker_stats *)HOST_DEV(be, ck->stats_off);
+  p.busy = (uint32_t *)HOST_DEV(be, ck->busy_off);
+  p.ctl = (const rk_kernel_control *)(be->dev + be->mirror_off) + i;
+  p.state = be->dev + ck->state_off;
+  p.accept = (const uint16_t *)(be->dev + ck->accept_off);
+  p.live = (uint32_t *)(be->dev + be->live_off);
+  p.clock_offset = offset;
+  p.kernel_id = i;
+  p.nkernels = rt->nkernels;
+  p.naccept = k->def->ntypes;
+  p.full_spins = rt->opts.full_spins;
+  return p;
+}
+
+/* Starts the bridge and waits for it to run; its first %globaltimer read,
+ * against the host clock around the wait, gives the offset that turns
+ * device times into rk_now_ns() for telemetry. */
+static int cuda_start_bridge(rk_rt *rt, cuda_backend *be, int64_t *offset) {
+  rk_bridge_params bp = cuda_bridge_params(rt, be);
+  cudaStream_t s = be->streams[rt->nkernels];
+  void *args[] = {&bp};
+  uint64_t t0 = rk_now_ns();
+  int rc = CU(cudaLaunchKernel(rk_bridge_entry(), dim3(1), dim3(RK_BRIDGE_THREADS), args, 0, s));
+  if (rc != RK_OK) return rc;
+  be->bridge_started = 1;
+  const uint64_t *started = (const uint64_t *)(be->host + be->started_off);
+  uint64_t g;
+  /* acquire: pairs with the bridge's release of its start time. */
+  while ((g = rk_load_acquire_u64(started)) == 0) {
+    cudaError_t e = cudaStreamQuery(s);
+    if (e == cudaSuccess) e = cudaErrorLaunchFailure; /* it cannot end by itself */
+    if (e != cudaErrorNotReady) return cu_check(e, "bridge start");
+    if (rk_now_ns() - t0 > RK_CUDA_START_TIMEOUT_NS) return RK_E_TIMEOUT;
+  }
+  uint64_t t1 = rk_now_ns();
+  *offset = (int64_t)(t0 / 2 + t1 / 2) - (int64_t)g;
+  return RK_OK;
+}
+
+/* Asks every grid to stop, as terminate would: for a launch that failed
+ * half way. The bridge, if it runs, mirrors it to the kernels. */
+static void cuda_stop_all(rk_rt *rt) {
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    rk_kernel_control *c = rt->kernels[i].ctl;
+    rk_store_release_u32(&c->stop, 1);
+    /* release: the flag before the epoch the bridge acquires. */
+    rk_store_release_u32(&c->epoch, rk_load_relaxed_u32(&c->epoch) + 1);
+  }
+}
+
+static int cuda_streams(rk_rt *rt, cuda_backend *be) {
+  be->nstreams = rt->nkernels + 1;
+  be->streams = (cudaStream_t *)calloc(be->nstreams, sizeof(cudaStream_t));
+  if (be->streams == NULL) return RK_E_NOMEM;
+  for (uint32_t i = 0; i < be->nstreams; i++) {
+    /* non-blocking: never ordered behind the legacy default stream */
+    int rc = CU(cudaStreamCreateWithFlags(&be->streams[i], cudaStreamNonBlocking));
+    if (rc != RK_OK) return rc;
+  }
+  return RK_OK;
+}
+
+static int cuda_launch_kernels(rk_rt *rt, cuda_backend *be, int64_t offset) {
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    rk_cuda_kparams kp = cuda_kparams(rt, be, i, offset);
+    void *args[] = {&kp};
+    int rc = CU(cudaLaunchKernel(rt->kernels[i].def->cuda_entry, dim3(rt->kernels[i].opts.workers),
+                                 dim3(be->kernels[i].threads), args, 0, be->streams[i]));
+    if (rc != RK_OK) return rc;
+    be->started = i + 1;
+  }
+  return RK_OK;
+}
+
+static int cuda_launch(rk_rt *rt) {
+  cuda_backend *be = (cuda_backend *)calloc(1, sizeof *be);
+  if (be == NULL) return RK_E_NOMEM;
+  rt->backend = be;
+  be->device = rt->opts.device;
+  be->kernels = (cuda_kernel *)calloc(rt->nkernels, sizeof(cuda_kernel));
+  if (be->kernels == NULL) return RK_E_NOMEM;
+  int rc = CU(cudaSetDevice(be->device));
+  if (rc == RK_OK) {
+    cuda_layout(rt, be);
+    rc = cuda_occupancy(rt, be);
+  }
+  if (rc == RK_OK) rc = cuda_alloc(rt, be);
+  if (rc == RK_OK) rc = cuda_streams(rt, be);
+  int64_t offset = 0;
+  if (rc == RK_OK) rc = cuda_start_bridge(rt, be, &offset);
+  if (rc == RK_OK) rc = cuda_launch_kernels(rt, be, offset);
+  if (rc != RK_OK && be->host != NULL) cuda_stop_all(rt);
+  return rc;
+}
+
+static void cuda_notify(rk_rt *rt, uint32_t kernel) {
+  /* The bridge polls the control blocks; nothing to wake. */
+  (void)rt;
+  (void)kernel;
+}
+
+/* Names the kernel a fault came from: the first with a busy warp (a warp
+ * marks itself busy before it runs handlers). */
+static uint32_t cuda_fault_kernel(rk_rt *rt, cuda_backend *be) {
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    cuda_kernel *ck = &be->kernels[i];
+    const uint32_t *busy = (const uint32_t *)(be->host + ck->busy_off);
+    for (uint32_t w = 0; w < rt->kernels[i].opts.workers * ck->nwarps; w++)
+      if (rk_load_relaxed_u32(&busy[w])) return i;
+  }
+  return 0;
+}
+
+/* Looks at every launched grid once: RK_OK if all are done, RK_E_EMPTY if
+ * some still run, RK_E_DEVICE (sticky, named) if the context faulted. */
+static int cuda_poll_grids(rk_rt *rt, cuda_backend *be) {
+  if (be->fault) return be->fault;
+  int running = 0;
+  for (uint32_t i = 0; i < be->nstreams; i++) {
+    if (i < rt->nkernels ? i >= be->started : !be->bridge_started) continue;
+    cudaError_t e = cudaStreamQuery(be->streams[i]);
+    if (e == cudaErrorNotReady) {
+      running = 1;
+    } else if (e != cudaSuccess) {
+      be->fault_kernel = cuda_fault_kernel(rt, be);
+      be->fault = RK_E_DEVICE;
+      rk_log(RK_LOG_ERROR, "cuda: device fault in kernel %s: %s",
+             rt->kernels[be->fault_kernel].def->name, cudaGetErrorString(e));
+      /* relaxed: read by this host only; the core finds it there too. */
+      rk_store_relaxed_i32(&rt->kernels[be->fault_kernel].ctl->fault, RK_E_DEVICE);
+      return be->fault;
+    }
+  }
+  return running ? RK_E_EMPTY : RK_OK;
+}
+
+static int cuda_join(rk_rt *rt, uint64_t timeout_ns) {
+  cuda_backend *be = (cuda_backend *)rt->backend;
+  uint64_t t0 = rk_now_ns();
+  for (;;) {
+    int rc = cuda_poll_grids(rt, be);
+    /* A faulted context has no grids left running: they are joined, and
+     * the fault stays reported through poll_fault. */
+    if (rc != RK_E_EMPTY) return RK_OK;
+    if (rk_now_ns() - t0 >= timeout_ns) return RK_E_TIMEOUT;
+    struct timespec ts = {0, 20000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+static int cuda_copy_out(cuda_backend *be, void *dst, const void *src, size_t size) {
+  int rc = CU(cudaSetDevice(be->device));
+  if (rc == RK_OK)
+    rc = CU(cudaMemcpyAsync(dst, src, size, cudaMemcpyDeviceToHost, cudaStreamPerThread));
+  if (rc == RK_OK) rc = CU(cudaStreamSynchronize(cudaStreamPerThread));
+  return rc;
+}
+
+static int cuda_state_read(rk_rt *rt, uint32_t kernel, void *dst, size_t size) {
+  cuda_backend *be = (cuda_backend *)rt->backend;
+  if (be->fault) return be->fault;
+  return cuda_copy_out(be, dst, be->dev + be->kernels[kernel].state_off, size);
+}
+
+/* A host message passes through two queues (host_in, then the inbox once
+ * the bridge forwards it): count it once, as enqueued where it now is. */
+static int cuda_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
+  cuda_backend *be = (cuda_backend *)rt->backend;
+  rk_queue_stats h;
+  rk_queue_stats_get(rt->kernels[kernel].host_in, &h);
+  memset(out, 0, sizeof *out);
+  if (!be->fault) {
+    rk_queue inbox;
+    int rc = cuda_copy_out(be, &inbox, be->dev + be->kernels[kernel].inbox_off, sizeof inbox);
+    if (rc != RK_OK) return rc;
+    rk_queue_stats_get(&inbox, out);
+  }
+  out->enqueued += h.depth;
+  out->depth += h.depth;
+  out->rejected_full += h.rejected_full;
+  out->rejected_oversize += h.rejected_oversize;
+  if (h.high_water > out->high_water) out->high_water = h.high_water;
+  return RK_OK;
+}
+
+static int cuda_poll_fault(rk_rt *rt, uint32_t *kernel) {
+  cuda_backend *be = (cuda_backend *)rt->backend;
+  if (be == NULL) return RK_OK;
+  int rc = cuda_poll_grids(rt, be);
+  if (rc != RK_E_DEVICE) return RK_OK;
+  if (kernel) *kernel = be->fault_kernel;
+  return rc;
+}
+
+/* Kernel memory: stream-ordered on the per-thread stream, so that neither
+ * allocation nor free waits for the resident grids (cudaFree would). */
+static int cuda_mem_alloc(rk_rt *rt, size_t bytes, void **ptr) {
+  int rc = CU(cudaSetDevice(rt->opts.device));
+  if (rc == RK_OK) rc = CU(cudaMallocAsync(ptr, bytes, cudaStreamPerThread));
+  if (rc == RK_OK) rc = CU(cudaStreamSynchronize(cudaStreamPerThread));
+  return rc;
+}
+
+static void cuda_mem_free(rk_rt *rt, void *ptr) {
+  if (CU(cudaSetDevice(rt->opts.device)) != RK_OK) return;
+  if (CU(cudaFreeAsync(ptr, cudaStreamPerThread)) == RK_OK)
+    CU(cudaStreamSynchronize(cudaStreamPerThread));
+}
+
+static int cuda_mem_copy(rk_rt *rt, void *dst, const void *src, size_t bytes, int to_device) {
+  int rc = CU(cudaSetDevice(rt->opts.device));
+  if (rc == RK_OK)
+    rc = CU(cudaMemcpyAsync(dst, src, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost,
+                            cudaStreamPerThread));
+  if (rc == RK_OK) rc = CU(cudaStreamSynchronize(cudaStreamPerThread));
+  return rc;
+}
+
+static void cuda_release(rk_rt *rt) {
+  cuda_backend *be = (cuda_backend *)rt->backend;
+  if (be == NULL) return;
+  if (!rt->joined && cuda_join(rt, UINT64_MAX) != RK_OK) return; /* a failed launch's grids */
+  for (uint32_t i = 0; be->streams && i < be->nstreams; i++)
+    if (be->streams[i]) CU(cudaStreamDestroy(be->streams[i]));
+  if (be->dev && CU(cudaFreeAsync(be->dev, cudaStreamPerThread)) == RK_OK)
+    CU(cudaStreamSynchronize(cudaStreamPerThread));
+  if (be->host) CU(cudaFreeHost(be->host));
+  rt->to_host = NULL;
+  free(be->streams);
+  free(be->kernels);
+  free(be);
+  rt->backend = NULL;
+}
+
+extern "C" const rk_backend_ops rk_cuda_backend = {
+    "cuda", cuda_launch, cuda_notify, cuda_join, cuda_state_read, cuda_inbox_stats,
+    cuda_poll_fault, cuda_mem_alloc, cuda_mem_free, cuda_mem_copy, cuda_release,
+};

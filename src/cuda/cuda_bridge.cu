@@ -1,0 +1,153 @@
+/* cuda_bridge.cu - the bridge grid between mapped host memory and the ring
+ * kernels' device memory (see cuda_internal.h for why it exists).
+ *
+ * One block of two warps. Warp 0 mirrors control blocks and forwards
+ * host->kernel messages (one PCIe round trip polls every kernel's control
+ * block and host queue at once); warp 1 forwards kernel->host messages. Each moves
+ * up to 32 messages per PCIe round trip: lanes read 32 slot sequences at
+ * once and rk_warp_copy spreads the bytes of a whole batch over the lanes. */
+#include "cuda_internal.h"
+
+/* One lane per kernel k of the group at base: copies a changed host control
+ * block into the device mirror, and looks at the next slot of k's host
+ * queue in the same PCIe round trip. Returns the ballot of kernels that are
+ * active with a message waiting; *stopped says whether all have stop set. */
+__device__ static uint32_t rk_bridge_poll(const rk_bridge_params &p, uint32_t base,
+                                          int *stopped) {
+  uint32_t k = base + threadIdx.x % RK_WARP;
+  int stop = 1, ready = 0;
+  if (k < p.nkernels) {
+    const rk_kernel_control *h = &p.ctl_host[k];
+    rk_kernel_control *m = &p.ctl_mirror[k];
+    uint64_t tail = p.host_in_tail[k];
+    /* relaxed: a hint; rk_bridge_host_in re-reads it before any claim. */
+    uint64_t seq = rk_sys_load_relaxed_u64(&rk_queue_slot(p.host_in[k], tail)->seq);
+    /* acquire (system): pairs with the host's release of epoch, which it
+     * stores after the flags, so the flags read next are that new. */
+    uint32_t e = rk_sys_load_acquire_u32(&h->epoch);
+    if (e != rk_load_relaxed_u32(&m->epoch)) {
+      /* relaxed: active and stop (one word), ordered after the acquire. */
+      rk_store_relaxed_u64((uint64_t *)m, *(const volatile uint64_t *)h);
+      /* release (device): the flags before the epoch ring kernels acquire. */
+      rk_store_release_u32(&m->epoch, e);
+    }
+    stop = rk_load_relaxed_u32(&m->stop) != 0;
+    ready = !stop && rk_load_relaxed_u32(&m->active) && seq == tail + 1;
+  }
+  *stopped = __all_sync(RK_FULL_MASK, stop);
+  return __ballot_sync(RK_FULL_MASK, ready);
+}
+
+/* Moves up to 32 messages from kernel k's host queue into its inbox. */
+__device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  rk_queue *src = p.host_in[k];
+  rk_queue *dst = p.inbox[k];
+  uint64_t tail = p.host_in_tail[k];
+  int64_t dif0;
+  uint32_t n = rk_warp_ready(src, tail, 1, 1, &dif0);
+  if (n == 0) return;
+  uint64_t dpos;
+  n = rk_warp_reserve(dst, n, &dpos);
+  if (n == 0) return; /* inbox full: the messages wait in the host queue */
+  /* acquire (system): pairs with the host's release of the seqs we saw. */
+  cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
+  uint32_t len = lane < n ? rk_queue_slot(src, tail + lane)->len : 0;
+  rk_warp_copy(src, tail, dst, dpos, n, len);
+  /* release (device) by each lane for its own chunks, then the barrier:
+   * every chunk is ordered before the commits that follow. */
+  cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+  __syncwarp();
+  if (lane < n) {
+    rk_slot_ref ref;
+    ref.pos = dpos + lane;
+    ref.slot = rk_queue_slot(dst, ref.pos);
+    ref.data = (uint8_t *)(ref.slot + 1);
+    ref.len = len;
+    rk_queue_commit(dst, &ref, len);
+    /* release (system): our reads of the host slot finish before the host
+     * producer of the next lap may overwrite it. */
+    rk_sys_store_release_u64(&rk_queue_slot(src, tail + lane)->seq, tail + lane + src->capacity);
+  }
+  if (lane == 0) {
+    p.host_in_tail[k] = tail + n;
+    /* relaxed: tail is a statistic on the host side (depth); the slot
+     * sequences above carry the ownership. */
+    rk_sys_store_relaxed_u64(&src->tail, tail + n);
+  }
+  __syncwarp();
+}
+
+/* Moves up to 32 staged host-bound messages into the mapped to_host queue.
+ * Returns how many. */
+__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  uint64_t head = *p.to_host_head;
+  int64_t dif0;
+  uint32_t room = rk_warp_ready(p.to_host, head, 0, 1, &dif0);
+  if (room == 0) return 0;
+  uint64_t spos;
+  uint32_t n = rk_warp_take(p.staging, room, &spos);
+  if (n == 0) return 0;
+  /* acquire (system): pairs with the host consumer's release of the free
+   * slots we saw, so our writes come after its reads. */
+  cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
+  rk_slot *ss = rk_queue_slot(p.staging, spos + lane);
+  uint32_t len = lane < n ? ss->len : 0;
+  rk_warp_copy(p.staging, spos, p.to_host, head, n, len);
+  /* release (system) by each lane for its chunks, then the barrier. */
+  cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_system);
+  __syncwarp();
+  if (lane < n) {
+    rk_slot *d = rk_queue_slot(p.to_host, head + lane);
+    d->len = len;
+    /* release (system): bytes and len reach the host before the seq. */
+    rk_sys_store_release_u64(&d->seq, head + lane + 1);
+    rk_slot_ref ref;
+    ref.slot = ss;
+    ref.pos = spos + lane;
+    rk_queue_release(p.staging, &ref);
+  }
+  if (lane == 0) {
+    *p.to_host_head = head + n;
+    /* relaxed: head is a statistic for the host (depth). */
+    rk_sys_store_relaxed_u64(&p.to_host->head, head + n);
+  }
+  __syncwarp();
+  return n;
+}
+
+__device__ static void rk_bridge_inbound(const rk_bridge_params &p) {
+  for (;;) {
+    int all_stopped = 1;
+    for (uint32_t base = 0; base < p.nkernels; base += RK_WARP) {
+      int stopped;
+      uint32_t ready = rk_bridge_poll(p, base, &stopped);
+      all_stopped &= stopped;
+      for (; ready; ready &= ready - 1) rk_bridge_host_in(p, base + (uint32_t)__ffs(ready) - 1);
+    }
+    if (all_stopped) return;
+  }
+}
+
+__device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
+  for (;;) {
+    /* acquire: pairs with each ring block's release at exit; once none is
+     * left, every staged message is in the staging queue. */
+    uint32_t live = cuda::atomic_ref<const uint32_t, cuda::thread_scope_device>(*p.live)
+                        .load(cuda::memory_order_acquire);
+    uint32_t n = rk_bridge_to_host(p);
+    if (n == 0 && live == 0) return; /* drained, or the host stopped reading */
+    if (n == 0) __nanosleep(100);
+  }
+}
+
+__global__ void __launch_bounds__(RK_BRIDGE_THREADS, 1) rk_bridge_kernel(rk_bridge_params p) {
+  if (threadIdx.x == 0)
+    /* release (system): the host reads it only to time the start. */
+    rk_sys_store_release_u64(p.started, rk_cuda_globaltimer());
+  if (threadIdx.x / RK_WARP == 0) rk_bridge_inbound(p);
+  else rk_bridge_outbound(p);
+}
+
+const void *rk_bridge_entry(void) { return (const void *)rk_bridge_kernel; }

@@ -1,0 +1,183 @@
+/* test_cuda_queue.cu - many-producer many-consumer stress of the MPMC queue
+ * in device memory, with checksums.
+ *
+ * Every thread of the producer blocks sends its own numbered messages with
+ * the per-thread RK_HD path (rk_queue_reserve/commit, what handlers use);
+ * consumer warps take them with the warp-batch claim (rk_warp_take, what
+ * ring kernels use) or, in every other warp, one by one (rk_queue_peek).
+ * Each consumer writes what it found at each queue position into a record.
+ * The host then checks: every (producer, number) once - no loss, no
+ * duplicate -, the payload checksum, and, per producer, numbers rising with
+ * queue position (FIFO per producer). A small queue keeps it full, so the
+ * full and wrap-around paths run all the time. Producers and consumers are
+ * one grid sized by the occupancy API, so they are co-resident. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "ringk/cuda_queue.cuh"
+
+#define Q_CAP 256u
+#define Q_SLOT 48u
+#define PER_PRODUCER 64u
+#define THREADS 128u
+
+typedef struct msg_t {
+  uint32_t producer, number;
+  uint64_t value;
+} msg_t;
+
+__host__ __device__ static uint64_t mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return x;
+}
+
+__device__ static void produce(rk_queue *q, uint32_t producer) {
+  for (uint32_t i = 0; i < PER_PRODUCER; i++) {
+    msg_t m = {producer, i, mix(((uint64_t)producer << 32) | i)};
+    rk_slot_ref ref;
+    while (rk_queue_reserve(q, sizeof m, &ref) != RK_OK) __nanosleep(32);
+    memcpy(ref.data, &m, sizeof m);
+    rk_queue_commit(q, &ref, sizeof m);
+  }
+}
+
+__device__ static void record(const rk_slot_ref *ref, uint64_t *rec, unsigned long long *sum) {
+  msg_t m;
+  memcpy(&m, ref->data, sizeof m);
+  rec[ref->pos] = ((uint64_t)m.producer << 32) | m.number;
+  atomicAdd(sum, (unsigned long long)m.value);
+}
+
+__device__ static void consume_batch(rk_queue *q, uint64_t total, uint64_t *rec,
+                                     unsigned long long *sum, unsigned long long *done) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  for (;;) {
+    uint64_t pos;
+    uint32_t n = rk_warp_take(q, RK_WARP, &pos);
+    if (lane < n) {
+      rk_slot_ref ref;
+      ref.pos = pos + lane;
+      ref.slot = rk_queue_slot(q, ref.pos);
+      ref.data = (uint8_t *)(ref.slot + 1);
+      record(&ref, rec, sum);
+      rk_queue_release(q, &ref);
+    }
+    unsigned long long d = 0;
+    if (lane == 0) d = n ? atomicAdd(done, n) + n : atomicAdd(done, 0);
+    if (__shfl_sync(RK_FULL_MASK, d, 0) >= total) return;
+    if (n == 0) __nanosleep(64);
+  }
+}
+
+__device__ static void consume_single(rk_queue *q, uint64_t total, uint64_t *rec,
+                                      unsigned long long *sum, unsigned long long *done) {
+  for (;;) {
+    rk_slot_ref ref;
+    if (rk_queue_peek(q, &ref) == RK_OK) {
+      record(&ref, rec, sum);
+      rk_queue_release(q, &ref);
+      if (atomicAdd(done, 1) + 1 >= total) return;
+    } else if (atomicAdd(done, 0) >= total) {
+      return;
+    } else {
+      __nanosleep(64);
+    }
+  }
+}
+
+__global__ void stress(rk_queue *q, uint32_t producer_blocks, uint64_t total, uint64_t *rec,
+                       unsigned long long *sum, unsigned long long *done) {
+  if (blockIdx.x < producer_blocks) {
+    produce(q, blockIdx.x * blockDim.x + threadIdx.x);
+  } else if ((threadIdx.x / RK_WARP) % 2 == 0) {
+    consume_batch(q, total, rec, sum, done);
+  } else {
+    consume_single(q, total, rec, sum, done);
+  }
+}
+
+#define CU_OK(call) CHECK_EQ_INT((int)(call), (int)cudaSuccess)
+
+int main(void) {
+  int ndev = 0;
+  if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) {
+    printf("skipped: no CUDA device\n");
+    return RK_TEST_SKIP;
+  }
+  int sms = 0, per_sm = 0;
+  CU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  CU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, stress, THREADS, 0));
+  uint32_t blocks = (uint32_t)(sms * (per_sm < 2 ? per_sm : 2));
+  uint32_t producer_blocks = blocks / 2;
+  uint64_t producers = (uint64_t)producer_blocks * THREADS;
+  uint64_t total = producers * PER_PRODUCER;
+  printf("%u blocks x %u threads: %llu producers, %u consumer blocks, %llu messages\n", blocks,
+         THREADS, (unsigned long long)producers, blocks - producer_blocks,
+         (unsigned long long)total);
+
+  size_t qbytes = rk_queue_bytes(Q_CAP, Q_SLOT);
+  void *img = aligned_alloc(RK_CACHELINE, qbytes);
+  CHECK_OK(rk_queue_init(img, qbytes, Q_CAP, Q_SLOT));
+  rk_queue *q;
+  uint64_t *rec;
+  unsigned long long *counters;
+  CU_OK(cudaMalloc(&q, qbytes));
+  CU_OK(cudaMalloc(&rec, total * sizeof *rec));
+  CU_OK(cudaMalloc(&counters, 2 * sizeof *counters));
+  CU_OK(cudaMemcpy(q, img, qbytes, cudaMemcpyHostToDevice));
+  CU_OK(cudaMemset(rec, 0xFF, total * sizeof *rec));
+  CU_OK(cudaMemset(counters, 0, 2 * sizeof *counters));
+  cudaEvent_t e0, e1;
+  CU_OK(cudaEventCreate(&e0));
+  CU_OK(cudaEventCreate(&e1));
+  CU_OK(cudaEventRecord(e0));
+  stress<<<blocks, THREADS>>>(q, producer_blocks, total, rec, counters, counters + 1);
+  CU_OK(cudaGetLastError());
+  CU_OK(cudaEventRecord(e1));
+  CU_OK(cudaDeviceSynchronize());
+  float ms = 0;
+  CU_OK(cudaEventElapsedTime(&ms, e0, e1));
+  printf("moved %llu messages in %.2f ms (%.1f M msg/s)\n", (unsigned long long)total, ms,
+         (double)total / ms / 1e3);
+
+  uint64_t *h = (uint64_t *)malloc(total * sizeof *h);
+  unsigned long long hc[2];
+  CU_OK(cudaMemcpy(h, rec, total * sizeof *h, cudaMemcpyDeviceToHost));
+  CU_OK(cudaMemcpy(hc, counters, sizeof hc, cudaMemcpyDeviceToHost));
+  rk_queue hq;
+  CU_OK(cudaMemcpy(&hq, q, sizeof hq, cudaMemcpyDeviceToHost));
+  CHECK_EQ_INT(hq.head, total);
+  CHECK_EQ_INT(hq.tail, total);
+  CHECK_EQ_INT(hc[1], total);
+  uint32_t *next = (uint32_t *)calloc(producers, sizeof *next);
+  unsigned long long sum = 0;
+  uint64_t lost = 0, disorder = 0;
+  for (uint64_t pos = 0; pos < total; pos++) {
+    uint64_t r = h[pos];
+    uint32_t p = (uint32_t)(r >> 32), n = (uint32_t)r;
+    if (r == UINT64_MAX || p >= producers) {
+      lost++;
+      continue;
+    }
+    /* FIFO per producer, and so no duplicates: numbers come in order. */
+    if (n != next[p]) disorder++;
+    next[p] = n + 1;
+    sum += mix(((uint64_t)p << 32) | n);
+  }
+  for (uint64_t p = 0; p < producers; p++)
+    if (next[p] != PER_PRODUCER) lost++;
+  CHECK_EQ_INT(lost, 0);
+  CHECK_EQ_INT(disorder, 0);
+  CHECK(sum == hc[0]);
+  free(next);
+  free(h);
+  free(img);
+  cudaFree(q);
+  cudaFree(rec);
+  cudaFree(counters);
+  return CHECK_DONE("test_cuda_queue");
+}
