@@ -261,7 +261,8 @@ int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns);
 
 /* Batch forms: n messages stored back to back at msgs with the given
  * stride; lens[i] bytes each. They stop at the first full/empty slot and
- * return how many were moved (>= 0) or a negative error before any moved. */
+ * return how many were moved (>= 0) or a negative error before any moved.
+ * n is at most INT32_MAX, since the count is returned as an int. */
 int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
                            const uint32_t *lens, uint32_t n);
 int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,

@@ -123,6 +123,7 @@ int rk_queue_dequeue(rk_queue *q, void *buf, uint32_t cap, uint32_t *len,
 int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
                            const uint32_t *lens, uint32_t n) {
   if (q == NULL || (n != 0 && (msgs == NULL || lens == NULL))) return RK_E_INVAL;
+  if (n > INT32_MAX) return RK_E_INVAL; /* the count is returned as an int */
   const uint8_t *p = (const uint8_t *)msgs;
   for (uint32_t i = 0; i < n; i++) {
     if (lens[i] > stride) return i ? (int)i : RK_E_INVAL;
@@ -135,6 +136,7 @@ int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
 int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,
                            uint32_t *lens, uint32_t n) {
   if (q == NULL || (n != 0 && (bufs == NULL || lens == NULL))) return RK_E_INVAL;
+  if (n > INT32_MAX) return RK_E_INVAL;
   if (stride < q->slot_size) return RK_E_INVAL;
   uint8_t *p = (uint8_t *)bufs;
   for (uint32_t i = 0; i < n; i++) {
