@@ -325,6 +325,9 @@ static void test_batches(void) {
   CHECK_EQ_INT(rk_queue_enqueue_batch(q, msgs, SLOT, NULL, 1), RK_E_INVAL);
   CHECK_EQ_INT(rk_queue_dequeue_batch(q, NULL, SLOT, olens, 1), RK_E_INVAL);
   CHECK_EQ_INT(rk_queue_dequeue_batch(q, out, SLOT + 8, NULL, 1), RK_E_INVAL);
+  /* Counts that an int return value could not report. */
+  CHECK_EQ_INT(rk_queue_enqueue_batch(q, msgs, SLOT, lens, 0x80000000u), RK_E_INVAL);
+  CHECK_EQ_INT(rk_queue_dequeue_batch(q, out, SLOT + 8, olens, UINT32_MAX), RK_E_INVAL);
   expect_stats(q, 9, 8, 2, 1, 8);
   rk_queue_destroy(q);
 }
