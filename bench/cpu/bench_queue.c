@@ -53,7 +53,7 @@ enum { CAPACITY = 1024, BURST = 32, REPS = 5 };
 
 #define BQ_INLINE static inline __attribute__((always_inline))
 
-typedef enum path { P_RINGK_ZERO, P_RINGK_COPY, P_CK, P_COUNT } path;
+typedef enum path { P_RINGK_ZERO, P_RINGK_COPY, P_CK } path;
 
 /* Message count for one run: full, or a quick smoke run (--quick). */
 static uint64_t st_msgs = 1u << 21, mt_msgs = 1u << 22;
