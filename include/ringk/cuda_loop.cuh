@@ -165,7 +165,10 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
      * protocol runs only when the epoch moved. Messages taken under the old
      * epoch are handled before the new one is acknowledged, as the protocol
      * asks. */
-    uint32_t e = rk_load_relaxed_u32(&p.ctl->epoch);
+    /* Lane 0's read, for all: lanes drift apart (lane 0 publishes), and a
+     * per-lane epoch would send only some lanes into the warp-wide calls
+     * below, which then wait forever for the others. */
+    uint32_t e = __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0);
     uint64_t pos;
     uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos) : 0;
     rk_cuda_mark(busy, &marked, n != 0);

@@ -136,6 +136,8 @@ __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
      * left, every staged message is in the staging queue. */
     uint32_t live = cuda::atomic_ref<const uint32_t, cuda::thread_scope_device>(*p.live)
                         .load(cuda::memory_order_acquire);
+    /* lane 0's value for all, so that the warp leaves the loop together */
+    live = __shfl_sync(RK_FULL_MASK, live, 0);
     uint32_t n = rk_bridge_to_host(p);
     if (n == 0 && live == 0) return; /* drained, or the host stopped reading */
     if (n == 0) __nanosleep(100);
