@@ -147,40 +147,44 @@ static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
   return RK_OK;
 }
 
-/* Writes the device block's initial image: queues, routes, ids, state. */
-static void cuda_image(rk_rt *rt, cuda_backend *be, uint8_t *img) {
+/* Writes the device block's initial image: queues, routes, ids, state. img
+ * must be 64-byte aligned, as rk_queue_init requires of every queue. */
+static int cuda_image(rk_rt *rt, cuda_backend *be, uint8_t *img) {
   uint32_t live = 0;
   for (uint32_t i = 0; i < rt->nkernels; i++) {
     rk_kernel_rec *k = &rt->kernels[i];
     cuda_kernel *ck = &be->kernels[i];
-    rk_queue_init(img + ck->inbox_off, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
-                  k->opts.inbox_capacity, k->slot_size);
+    int rc = rk_queue_init(img + ck->inbox_off, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
+                           k->opts.inbox_capacity, k->slot_size);
+    if (rc != RK_OK) return rc;
     ((rk_queue **)(img + be->routes_off))[i] = (rk_queue *)(be->dev + ck->inbox_off);
     ((rk_queue **)(img + be->hin_off))[i] = (rk_queue *)(be->host_dev + ck->host_in_off);
     rk_kernel_accept_ids(k->def, (uint16_t *)(img + ck->accept_off));
     if (k->opts.state_size) memcpy(img + ck->state_off, k->init_state, k->opts.state_size);
     live += k->opts.workers;
   }
-  rk_queue_init(img + be->staging_off, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
-                rt->opts.to_host_capacity, rt->to_host_slot);
   memcpy(img + be->live_off, &live, sizeof live);
+  return rk_queue_init(img + be->staging_off,
+                       rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
+                       rt->opts.to_host_capacity, rt->to_host_slot);
 }
 
 /* Lays out the mapped block and points the core's records into it. */
-static void cuda_host_init(rk_rt *rt, cuda_backend *be) {
+static int cuda_host_init(rk_rt *rt, cuda_backend *be) {
   memset(be->host, 0, be->host_bytes);
   rt->to_host = (rk_queue *)(be->host + be->to_host_off);
-  rk_queue_init(rt->to_host, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
-                rt->opts.to_host_capacity, rt->to_host_slot);
-  for (uint32_t i = 0; i < rt->nkernels; i++) {
+  int rc = rk_queue_init(rt->to_host, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
+                         rt->opts.to_host_capacity, rt->to_host_slot);
+  for (uint32_t i = 0; rc == RK_OK && i < rt->nkernels; i++) {
     rk_kernel_rec *k = &rt->kernels[i];
     cuda_kernel *ck = &be->kernels[i];
     k->ctl = (rk_kernel_control *)(be->host + be->ctl_off) + i;
     k->stats = (rk_worker_stats *)(be->host + ck->stats_off);
     k->host_in = (rk_queue *)(be->host + ck->host_in_off);
-    rk_queue_init(k->host_in, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
-                  k->opts.inbox_capacity, k->slot_size);
+    rc = rk_queue_init(k->host_in, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
+                       k->opts.inbox_capacity, k->slot_size);
   }
+  return rc;
 }
 
 static int cuda_alloc(rk_rt *rt, cuda_backend *be) {
@@ -188,12 +192,16 @@ static int cuda_alloc(rk_rt *rt, cuda_backend *be) {
   if (rc == RK_OK) rc = CU(cudaHostGetDevicePointer((void **)&be->host_dev, be->host, 0));
   /* stream-ordered: neither this nor the free waits on other grids */
   if (rc == RK_OK) rc = CU(cudaMallocAsync((void **)&be->dev, be->dev_bytes, cudaStreamPerThread));
+  if (rc == RK_OK) rc = cuda_host_init(rt, be);
   if (rc != RK_OK) return rc;
-  cuda_host_init(rt, be);
-  uint8_t *img = (uint8_t *)calloc(1, be->dev_bytes);
+  /* 64-byte aligned like the device block, or rk_queue_init refuses the
+   * queues in it (dev_bytes is a multiple of RK_ALIGN). */
+  uint8_t *img = (uint8_t *)aligned_alloc(RK_ALIGN, be->dev_bytes);
   if (img == NULL) return RK_E_NOMEM;
-  cuda_image(rt, be, img);
-  rc = CU(cudaMemcpyAsync(be->dev, img, be->dev_bytes, cudaMemcpyHostToDevice, cudaStreamPerThread));
+  memset(img, 0, be->dev_bytes);
+  rc = cuda_image(rt, be, img);
+  if (rc == RK_OK)
+    rc = CU(cudaMemcpyAsync(be->dev, img, be->dev_bytes, cudaMemcpyHostToDevice, cudaStreamPerThread));
   if (rc == RK_OK) rc = CU(cudaStreamSynchronize(cudaStreamPerThread));
   free(img);
   return rc;
