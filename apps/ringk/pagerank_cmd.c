@@ -210,7 +210,9 @@ static int compute(const pr_opts *o, const rk_graph *g, rk_pagerank_result *res,
   switch (rep->rc) {
   case RK_OK: return CLI_OK;
   case RK_E_NO_BACKEND:
-    return cli_error(CLI_FAIL, "backend '%s' is not yet available; use --backend reference",
+    return cli_error(CLI_FAIL,
+                     "backend '%s' is not available (not built in, or no device); "
+                     "use --backend cpu or reference",
                      pr_backend_name(o->backend));
   case RK_E_NOT_CONVERGED: return CLI_FAIL; /* reported after the summary */
   default: return cli_error(CLI_FAIL, "pagerank failed: %s", rk_strerror(rep->rc));
