@@ -281,6 +281,28 @@ static void cuda_stop_all(rk_rt *rt) {
   }
 }
 
+/* The driver grows the per-thread stack lazily, at the first launch of a
+ * grid that needs more, and growing it waits for the device to go idle:
+ * with persistent grids already resident that wait never ends (a kernel
+ * whose handlers keep large messages on the stack would hang its launch).
+ * So the stack is sized for every grid of the runtime before the first
+ * starts, with 1 KiB over the largest frame for calls the compiler did not
+ * inline. */
+static int cuda_reserve_stack(rk_rt *rt) {
+  cudaFuncAttributes a;
+  int rc = CU(cudaFuncGetAttributes(&a, rk_bridge_entry()));
+  size_t need = a.localSizeBytes;
+  for (uint32_t i = 0; rc == RK_OK && i < rt->nkernels; i++) {
+    rc = CU(cudaFuncGetAttributes(&a, rt->kernels[i].def->cuda_entry));
+    if (a.localSizeBytes > need) need = a.localSizeBytes;
+  }
+  size_t cur = 0;
+  if (rc == RK_OK) rc = CU(cudaDeviceGetLimit(&cur, cudaLimitStackSize));
+  need = (need + 1024 + 255) & ~(size_t)255;
+  if (rc == RK_OK && need > cur) rc = CU(cudaDeviceSetLimit(cudaLimitStackSize, need));
+  return rc;
+}
+
 static int cuda_streams(rk_rt *rt, cuda_backend *be) {
   be->nstreams = rt->nkernels + 1;
   be->streams = (cudaStream_t *)calloc(be->nstreams, sizeof(cudaStream_t));
@@ -318,6 +340,7 @@ static int cuda_launch(rk_rt *rt) {
     rc = cuda_occupancy(rt, be);
   }
   if (rc == RK_OK) rc = cuda_alloc(rt, be);
+  if (rc == RK_OK) rc = cuda_reserve_stack(rt);
   if (rc == RK_OK) rc = cuda_streams(rt, be);
   int64_t offset = 0;
   if (rc == RK_OK) rc = cuda_start_bridge(rt, be, &offset);
