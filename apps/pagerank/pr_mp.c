@@ -9,6 +9,8 @@
 #include "pr_plan.h"
 
 #define PR_POLL_NS 100000000ull /* 100 ms between health checks */
+#define PR_LEAF_EDGES 32768u     /* CPU: edges that pay for a pr_go leaf */
+#define PR_PART_EDGES 131072u    /* CPU: edges that pay for a partition */
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
@@ -125,8 +127,12 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
                        uint32_t workers, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
-  uint32_t leaves = cuda ? pl->nblocks : 8 * workers;
-  st->leaf_blocks = pl->nblocks / leaves ? pl->nblocks / leaves : 1;
+  /* On the CPU a leaf is worth a message hop only with enough edges in it:
+   * about PR_LEAF_EDGES each, at most 8 per worker. */
+  uint64_t leaves = cuda ? pl->nblocks : g->m / PR_LEAF_EDGES;
+  if (!cuda && leaves > 8ull * workers) leaves = 8ull * workers;
+  if (leaves == 0) leaves = 1;
+  st->leaf_blocks = pl->nblocks / leaves ? (uint32_t)(pl->nblocks / leaves) : 1;
   /* The sender's inbox holds a whole iteration's pr_go tree, so a sender
    * never waits on itself. One aggregator worker on the CPU owns acc. */
   int rc = add_kernel(rt, &pr_sender, st, workers, pow2_at_least(2ull * pl->nblocks + 16));
@@ -166,7 +172,12 @@ int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_o
   if ((rc = rk_runtime_init(&rt, &ro)) != RK_OK) return rc;
   int cuda = strcmp(rk_runtime_backend(&rt), "cuda") == 0;
   uint32_t workers = o.workers ? o.workers : default_workers(cuda ? RK_BACKEND_CUDA : RK_BACKEND_CPU);
-  uint32_t nparts = o.nparts ? o.nparts : cuda ? 256 : 2 * workers;
+  /* CPU: two partitions a worker, fewer on small graphs, where every
+   * partition adds messages to an iteration that has little work. */
+  uint64_t by_edges = g->m / PR_PART_EDGES ? g->m / PR_PART_EDGES : 1;
+  uint32_t nparts = o.nparts          ? o.nparts
+                    : cuda            ? 256
+                    : by_edges < 2ull * workers ? (uint32_t)by_edges : 2 * workers;
   uint64_t timeout = o.timeout_ns ? o.timeout_ns : 60000000000ull + g->m * 2000ull;
   pr_plan pl;
   pr_mem mem = {{0}, 0};

@@ -19,10 +19,10 @@ uint64_t rk_deadline(uint64_t timeout_ns) {
 }
 
 void rk_backoff_wait(rk_backoff *b) {
-  if (b->round < 64) {
+  if (b->round < RK_BACKOFF_SPINS) {
     b->round++;
     rk_cpu_relax();
-  } else if (b->round < 128) {
+  } else if (b->round < RK_BACKOFF_SPINS + RK_BACKOFF_YIELDS) {
     b->round++;
     sched_yield();
   } else {

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#define RK_BACKOFF_SPINS 256u
+#define RK_BACKOFF_YIELDS 1024u
 #define RK_BACKOFF_MAX_SLEEP_NS 200000u
 
 typedef struct rk_backoff {
