@@ -144,10 +144,10 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
     ctx->state = p.state;
     ctx->kernel_id = p.kernel_id;
     ctx->nkernels = p.nkernels;
-    ctx->worker = blockIdx.x;
-    ctx->nworkers = gridDim.x;
-    /* warps of one worker share its id: keep their sequences apart */
-    ctx->next_seq = (uint64_t)warp << 40;
+    /* Each warp runs handlers on its own, one at a time: it is the worker
+     * in rk_ctx's sense (ids and per-producer sequences are per warp). */
+    ctx->worker = blockIdx.x * nwarps + warp;
+    ctx->nworkers = gridDim.x * nwarps;
     ctx->accept = p.accept;
     ctx->naccept = p.naccept;
     ctx->full_spins = p.full_spins;

@@ -63,7 +63,8 @@ typedef struct rk_ctx {
   uint32_t kernel_id;
   uint32_t nkernels;
   uint32_t worker;               /* 0 .. nworkers-1 */
-  uint32_t nworkers;
+  uint32_t nworkers;             /* handlers of this kernel that may run at
+                                    once: CPU threads, or GPU warps */
   uint64_t next_seq;             /* per-worker send sequence */
   const uint16_t *accept;        /* type ids the kernel accepts */
   uint32_t naccept;
