@@ -1,47 +1,61 @@
 #!/usr/bin/env bash
-# gpu-check.sh - build ringk with the CUDA backend, run every ctest test
-# labelled gpu, run them again under compute-sanitizer (memcheck on all;
-# racecheck and synccheck on the queue stress test, the slow tools), run
-# the GPU benchmarks when built, and print a short table. Logs go to $OUT
-# when it is set (else build-gpu-check/logs).
+# gpu-check.sh - everything ringk asks of a GPU, in one go: build with the
+# CUDA backend, run every ctest test labelled gpu (runtime, lifecycle,
+# pipeline, faults, device queue stress, PageRank against the reference, a
+# soak), run them again under compute-sanitizer (memcheck on all but the
+# planted trap; racecheck and synccheck on the device queue and the
+# pipeline), run the GPU benchmarks, and print a short table last. Logs go
+# to $OUT when it is set (else build-gpu-check/logs).
+#
+#   scripts/gpu-check.sh            # RK_SOAK_SECONDS defaults to 60 here
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-$ROOT/build-gpu-check}
 LOGS=${OUT:-$B/logs}
+export RK_SOAK_SECONDS=${RK_SOAK_SECONDS:-60}
+export RK_SHARED_DATA=${RK_SHARED_DATA:-$ROOT/../shared/data}
 mkdir -p "$LOGS"
 declare -a ROWS
-row() { ROWS+=("$(printf '%-34s %s' "$1" "$2")"); }
+row() { ROWS+=("$(printf '%-36s %s' "$1" "$2")"); }
 
 cmake -S "$ROOT" -B "$B" -DRK_CUDA=ON -DCMAKE_BUILD_TYPE=Release >"$LOGS/configure.log" 2>&1 &&
   cmake --build "$B" -j"$(nproc)" >"$LOGS/build.log" 2>&1
 row build "$([ $? -eq 0 ] && echo ok || echo FAILED)"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$LOGS/card.txt" 2>&1
 
-(cd "$B" && ctest -L gpu --output-on-failure --timeout 120) >"$LOGS/ctest-gpu.log" 2>&1
+(cd "$B" && ctest -L gpu --output-on-failure --timeout 180) >"$LOGS/ctest-gpu.log" 2>&1
 row "ctest -L gpu" "$(grep -E 'tests passed|tests failed' "$LOGS/ctest-gpu.log" | tail -1)"
+grep -E '^ *[0-9]+/[0-9]+ Test' "$LOGS/ctest-gpu.log" | sed 's/^ *//' >"$LOGS/ctest-gpu-rows.txt"
 
 san() { # tool, test name
-  local exe cmd
+  local cmd
   cmd=$(cd "$B" && ctest -N -V -R "^$2\$" | sed -n 's/.*Test command: //p' | head -1)
   [ -n "$cmd" ] || return
-  timeout 300 compute-sanitizer --tool "$1" --error-exitcode 99 $cmd >"$LOGS/san-$1-$2.log" 2>&1
+  RK_SOAK_SECONDS=5 timeout 240 compute-sanitizer --tool "$1" --error-exitcode 99 $cmd \
+    >"$LOGS/san-$1-$2.log" 2>&1
   local rc=$?
-  row "sanitizer $1 $2" "$([ $rc -eq 0 ] && echo clean || { [ $rc -eq 77 ] && echo skipped || echo "rc=$rc"; })"
+  row "$1 $2" "$([ $rc -eq 0 ] && echo clean || { [ $rc -eq 77 ] && echo skipped || echo "rc=$rc"; })"
 }
 for t in $(cd "$B" && ctest -N -L gpu | sed -n 's/^ *Test *#[0-9]*: //p'); do
-  case $t in test_cuda_fault) continue ;; esac  # a planted trap is its point
+  case $t in test_cuda_fault|test_soak_cuda) continue ;; esac # a planted trap; too long
   san memcheck "$t"
 done
-san racecheck test_cuda_queue
-san synccheck test_cuda_queue
-
-for b in "$B"/bench/cuda/bench_cuda; do
-  [ -x "$b" ] || continue
-  timeout 300 "$b" >"$LOGS/bench-cuda.log" 2>&1
-  row "bench_cuda" "rc=$? (table in bench-cuda.log)"
+for t in test_cuda_queue test_pipeline_cuda; do
+  san racecheck "$t"
+  san synccheck "$t"
 done
+
+bench() { # name, command...
+  local name=$1; shift
+  [ -x "$1" ] || { row "$name" "not built"; return; }
+  timeout 300 "$@" >"$LOGS/$name.log" 2>&1
+  row "$name" "rc=$? (table in $name.log)"
+}
+bench bench-cuda "$B/bench/cuda/rk_bench_cuda"
+bench bench-pagerank-cuda "$B/bench/pagerank/rk_bench_pagerank" --backend cuda --max-scale 24 --reps 3 --tol 1e-10
 
 echo
 echo "== ringk gpu-check: $(cat "$LOGS/card.txt" 2>/dev/null), $(date -u +%F), $(git -C "$ROOT" rev-parse --short HEAD)"
 printf '%s\n' "${ROWS[@]}" | tee "$LOGS/summary.txt"
-[ -f "$LOGS/bench-cuda.log" ] && tail -30 "$LOGS/bench-cuda.log"
+cat "$LOGS/ctest-gpu-rows.txt"
+for f in "$LOGS"/bench-*.log; do [ -f "$f" ] && { echo; tail -25 "$f"; }; done
