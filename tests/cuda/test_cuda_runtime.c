@@ -11,22 +11,9 @@
 
 #define N_MSGS 20000u
 
+/* 8 blocks of 2 warps a stage: 16 concurrent handlers. */
 static uint32_t add_wide_stage(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next) {
-  pl_stage_state s;
-  memset(&s, 0, sizeof s);
-  s.op = op;
-  s.arg = arg;
-  s.next = next;
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = 512;
-  o.workers = 8;
-  o.threads_per_worker = 64;
-  o.state = &s;
-  o.state_size = sizeof s;
-  uint32_t id = UINT32_MAX;
-  CHECK_OK(rk_kernel_add(rt, &pl_stage, &o, &id));
-  return id;
+  return rt_add_stage_wide(rt, op, arg, next, 512, 8, 64);
 }
 
 static void test_wide_pipeline(int argc, char **argv) {

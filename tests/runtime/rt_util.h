@@ -38,9 +38,10 @@ static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
   rt_open_opts(argc, argv, NULL, rt);
 }
 
-/* Adds a pl_stage kernel doing op(arg) and forwarding to next. */
-static inline uint32_t rt_add_stage(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
-                                    uint32_t capacity) {
+/* Adds a pl_stage kernel doing op(arg) and forwarding to next, with the
+ * given inbox capacity, workers and GPU threads per worker (0: defaults). */
+static inline uint32_t rt_add_stage_wide(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
+                                         uint32_t capacity, uint32_t workers, uint32_t threads) {
   pl_stage_state s;
   memset(&s, 0, sizeof s);
   s.op = op;
@@ -49,11 +50,19 @@ static inline uint32_t rt_add_stage(rk_runtime *rt, pl_op op, int64_t arg, uint3
   rk_kernel_opts o;
   memset(&o, 0, sizeof o);
   o.inbox_capacity = capacity;
+  o.workers = workers;
+  o.threads_per_worker = threads;
   o.state = &s;
   o.state_size = sizeof s;
   uint32_t id = UINT32_MAX;
   CHECK_OK(rk_kernel_add(rt, &pl_stage, &o, &id));
   return id;
+}
+
+/* The same with one worker of the backend's default size. */
+static inline uint32_t rt_add_stage(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
+                                    uint32_t capacity) {
+  return rt_add_stage_wide(rt, op, arg, next, capacity, 0, 0);
 }
 
 static inline pl_num rt_num(uint64_t index, int64_t value) {
