@@ -16,8 +16,8 @@ RK_MESSAGE(fuzz_v1, 0x0F01, 1, FUZZ_V1_FIELDS);
 /* Version 2 of the same type: version 1's fields, then two appended. */
 #define FUZZ_V2_FIELDS(F, A)  \
   FUZZ_V1_FIELDS(F, A)        \
-  F(uint64_t, c, 42)          \
-  A(uint8_t, tail, 16)
+  F(uint64_t, c, 42, 2)       \
+  A(uint8_t, tail, 16, 2)
 RK_MESSAGE(fuzz_v2, 0x0F01, 2, FUZZ_V2_FIELDS);
 
 #endif

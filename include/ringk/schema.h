@@ -16,10 +16,14 @@
  *
  * Payload encoding: fields in declaration order, little-endian, no padding;
  * an array is a u32 count then count elements. Schema evolution: fields are
- * only ever appended. A reader given an older message (smaller
- * schema_version) fills fields missing at the end with their defaults; given
- * a newer one, it skips the trailing bytes it does not know. Anything else
- * that does not add up is RK_E_MALFORMED. */
+ * only ever appended, and a field added after version 1 names its version
+ * as a last argument: F(double, weight, 0.0, 2), A(uint32_t, more, 8, 3).
+ * A reader given an older message takes exactly the fields that message's
+ * version has and gives the newer ones their defaults (an array: count 0);
+ * given a newer message, it reads the fields it knows and skips the
+ * trailing bytes. Anything else that does not add up (a field of the
+ * message's version missing or cut, bytes left over in a message that is
+ * not newer) is RK_E_MALFORMED. */
 #ifndef RINGK_SCHEMA_H
 #define RINGK_SCHEMA_H
 
@@ -35,37 +39,45 @@ typedef struct rk_msg_codec {
   void (*write)(const void *msg, uint8_t *dst); /* after payload_size */
 } rk_msg_codec;
 
-#define RK_SF_MEMBER_(T, f, d) T f;
-#define RK_SA_MEMBER_(T, f, max) uint32_t f##_count; T f[max];
-#define RK_SF_MAX_(T, f, d) +sizeof(T)
-#define RK_SA_MAX_(T, f, max) +4u + (max) * sizeof(T)
-#define RK_SF_SIZE_(T, f, d) n += sizeof(T);
-#define RK_SA_SIZE_(T, f, max)                                                \
-  if (m->f##_count > (max)) return RK_E_RANGE;                                \
+/* A field's arguments after its name: the default (scalar) or maximum count
+ * (array), then optionally the version that added it (default 1). */
+#define RK_ARG1_(a, ...) a
+#define RK_ARG2_(a, b, ...) b
+#define RK_FIRST_(...) RK_ARG1_(__VA_ARGS__, 0)
+#define RK_SINCE_(...) RK_ARG2_(__VA_ARGS__, 1, 1)
+
+#define RK_SF_MEMBER_(T, f, ...) T f;
+#define RK_SA_MEMBER_(T, f, ...) uint32_t f##_count; T f[RK_FIRST_(__VA_ARGS__)];
+#define RK_SF_MAX_(T, f, ...) +sizeof(T)
+#define RK_SA_MAX_(T, f, ...) +4u + (RK_FIRST_(__VA_ARGS__)) * sizeof(T)
+#define RK_SF_SIZE_(T, f, ...) n += sizeof(T);
+#define RK_SA_SIZE_(T, f, ...)                                                \
+  if (m->f##_count > (RK_FIRST_(__VA_ARGS__))) return RK_E_RANGE;             \
   n += 4u + (int64_t)m->f##_count * (int64_t)sizeof(T);
-#define RK_SF_WRITE_(T, f, d) memcpy(p, &m->f, sizeof(T)); p += sizeof(T);
-#define RK_SA_WRITE_(T, f, max)                                               \
+#define RK_SF_WRITE_(T, f, ...) memcpy(p, &m->f, sizeof(T)); p += sizeof(T);
+#define RK_SA_WRITE_(T, f, ...)                                               \
   memcpy(p, &m->f##_count, 4); p += 4;                                        \
   memcpy(p, m->f, (size_t)m->f##_count * sizeof(T));                          \
   p += (size_t)m->f##_count * sizeof(T);
-/* Readers: `rest` is len - off, never negative. A field that is wholly
- * absent takes its default only in an older message. */
-#define RK_SF_READ_(T, f, d)                                                  \
-  if (len - off >= sizeof(T)) {                                               \
+/* Readers: len - off is never negative. A field newer than the message
+ * takes its default and must be absent (the end check sees to that). */
+#define RK_SF_READ_(T, f, ...)                                                \
+  if (RK_SINCE_(__VA_ARGS__) > schema_version) {                              \
+    out->f = (RK_FIRST_(__VA_ARGS__));                                        \
+  } else if (len - off >= sizeof(T)) {                                        \
     memcpy(&out->f, src + off, sizeof(T)); off += sizeof(T);                  \
-  } else if (off == len && older) {                                           \
-    out->f = (d);                                                             \
   } else {                                                                    \
     return RK_E_MALFORMED;                                                    \
   }
-#define RK_SA_READ_(T, f, max)                                                \
-  if (off == len && older) {                                                  \
+#define RK_SA_READ_(T, f, ...)                                                \
+  if (RK_SINCE_(__VA_ARGS__) > schema_version) {                              \
     out->f##_count = 0;                                                       \
   } else {                                                                    \
     uint32_t c_;                                                              \
     if (len - off < 4) return RK_E_MALFORMED;                                 \
     memcpy(&c_, src + off, 4); off += 4;                                      \
-    if (c_ > (max) || (uint64_t)(len - off) < (uint64_t)c_ * sizeof(T))       \
+    if (c_ > (RK_FIRST_(__VA_ARGS__)) ||                                      \
+        (uint64_t)(len - off) < (uint64_t)c_ * sizeof(T))                     \
       return RK_E_MALFORMED;                                                  \
     memcpy(out->f, src + off, (size_t)c_ * sizeof(T));                        \
     out->f##_count = c_; off += c_ * (uint32_t)sizeof(T);                     \
@@ -108,8 +120,6 @@ typedef struct rk_msg_codec {
   RK_MSG_FN_ int name##_decode(const uint8_t *src, uint32_t len,              \
                               uint16_t schema_version, name *out) {           \
     uint32_t off = 0;                                                         \
-    int older = schema_version < (version_);                                  \
-    (void)older;                                                              \
     if (src == NULL && len != 0) return RK_E_INVAL;                           \
     FIELDS(RK_SF_READ_, RK_SA_READ_)                                          \
     if (off != len && schema_version <= (version_)) return RK_E_MALFORMED;    \

@@ -40,9 +40,9 @@ RK_MESSAGE(wt_point_v1, 0x0F03, 1, WT_POINT_V1_FIELDS);
 #define WT_POINT_V2_FIELDS(F, A)                                              \
   F(uint32_t, x, 0)                                                           \
   A(uint16_t, tags, 4)                                                        \
-  F(double, weight, 2.5)                                                      \
-  A(uint32_t, extra, 3)                                                       \
-  F(int16_t, z, -9)
+  F(double, weight, 2.5, 2)                                                   \
+  A(uint32_t, extra, 3, 2)                                                    \
+  F(int16_t, z, -9, 2)
 RK_MESSAGE(wt_point_v2, 0x0F03, 2, WT_POINT_V2_FIELDS);
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -384,6 +384,22 @@ static void test_new_reader_old_message(void) {
     CHECK_EQ_INT(wt_point_v2_decode(p, (uint32_t)n + extra, 1, &out), RK_E_MALFORMED);
     free(p);
   }
+  /* A v1 message that lacks fields v1 has, even cut at a field boundary
+   * (here: no tags array; nothing at all), is malformed for both readers:
+   * only fields newer than the message take defaults. */
+  wt_point_v1 out1;
+  uint32_t cuts[] = {4, 0};
+  for (int i = 0; i < 2; i++) {
+    p = exact_copy(buf, cuts[i]);
+    CHECK_EQ_INT(wt_point_v2_decode(p, cuts[i], 1, &out), RK_E_MALFORMED);
+    CHECK_EQ_INT(wt_point_v1_decode(p, cuts[i], 1, &out1), RK_E_MALFORMED);
+    free(p);
+  }
+  /* A message of version 0 predates every field: empty, all defaults. */
+  CHECK_OK(wt_point_v2_decode(NULL, 0, 0, &out));
+  CHECK_EQ_INT(out.x, 0);
+  CHECK_EQ_INT(out.tags_count, 0);
+  CHECK_EQ_INT(out.z, -9);
 }
 
 static void test_old_reader_new_message(void) {
