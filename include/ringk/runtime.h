@@ -71,7 +71,8 @@ int rk_runtime_launch(rk_runtime *rt);
 int rk_kernel_activate(rk_runtime *rt, uint32_t id);
 int rk_kernel_deactivate(rk_runtime *rt, uint32_t id);
 /* Stops every kernel; waits up to timeout_ns for them to leave their loops.
- * RK_E_TIMEOUT if one did not (the runtime stays terminated regardless). */
+ * RK_E_TIMEOUT if one did not, the device fault (RK_E_DEVICE) if one killed
+ * them; the runtime is terminated regardless. */
 int rk_runtime_terminate(rk_runtime *rt, uint64_t timeout_ns);
 
 /* Host -> kernel: encodes msg straight into the kernel's inbox. Waits up to

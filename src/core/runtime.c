@@ -192,9 +192,14 @@ int rk_runtime_terminate(rk_runtime *handle, uint64_t timeout_ns) {
     control_publish(rt, i, &rt->kernels[i].ctl->stop, 1);
   rt->state = RK_RT_TERMINATED;
   int rc = rt->ops->join(rt, timeout_ns);
-  if (rc == RK_OK) rt->joined = 1;
-  else rk_log(RK_LOG_WARN, "terminate: workers did not stop: %s", rk_strerror(rc));
-  return rc;
+  if (rc != RK_OK) {
+    rk_log(RK_LOG_WARN, "terminate: workers did not stop: %s", rk_strerror(rc));
+    return rc;
+  }
+  rt->joined = 1;
+  /* Workers killed by a device fault are joined too; the caller still
+   * hears of the fault. */
+  return rt_fault(rt, NULL);
 }
 
 int rk_runtime_close(rk_runtime *handle) {

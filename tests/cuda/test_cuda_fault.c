@@ -35,7 +35,7 @@ int main(void) {
   /* Calls that wait on the kernels answer with the fault, never hang. */
   CHECK_EQ_INT(rk_kernel_deactivate(&rt, healthy), RK_E_DEVICE);
   uint64_t t0 = rk_now_ns();
-  rk_runtime_terminate(&rt, RT_SEC);
+  CHECK_EQ_INT(rk_runtime_terminate(&rt, RT_SEC), RK_E_DEVICE);
   CHECK_OK(rk_runtime_close(&rt));
   CHECK(rk_now_ns() - t0 < 3 * RT_SEC);
   return CHECK_DONE("test_cuda_fault");
