@@ -84,7 +84,9 @@ int rk_host_send(rk_runtime *rt, uint32_t kernel, const rk_msg_codec *codec,
 
 /* Kernel -> host: copies the oldest message into buf (cap bytes, at least
  * rk_host_slot_size()) and decodes its header into *msg, whose payload then
- * points into buf. Waits up to timeout_ns (RK_E_TIMEOUT; 0: RK_E_EMPTY). */
+ * points into buf. Waits up to timeout_ns (RK_E_TIMEOUT; 0: RK_E_EMPTY).
+ * After terminate it drains, without waiting, every message the kernels
+ * sent to the host, then answers RK_E_EMPTY. */
 int rk_host_recv(rk_runtime *rt, rk_msg *msg, uint8_t *buf, uint32_t cap,
                  uint64_t timeout_ns);
 uint32_t rk_host_slot_size(const rk_runtime *rt);

@@ -7,7 +7,7 @@
  * can read and write (for a GPU: mapped pinned memory for what the host
  * touches, device memory for K2K inboxes), fills in the pointers below and
  * starts the workers, inactive. A new backend (Metal, say) implements these
- * ten functions and nothing else. */
+ * eleven functions and nothing else. */
 #ifndef RK_CORE_BACKEND_H
 #define RK_CORE_BACKEND_H
 
@@ -49,6 +49,10 @@ typedef struct rk_backend_ops {
   void (*mem_free)(rk_rt *rt, void *ptr);
   /* to_device nonzero: host -> kernel memory; else kernel memory -> host. */
   int (*mem_copy)(rk_rt *rt, void *dst, const void *src, size_t bytes, int to_device);
+  /* After the workers are joined: copies into buf the next host-bound
+   * message that never reached rt->to_host (a GPU's staging queue), sets
+   * *len; RK_E_EMPTY when there is none. NULL where nothing can be left. */
+  int (*leftover)(rk_rt *rt, uint8_t *buf, uint32_t cap, uint32_t *len);
   /* Frees everything launch allocated; workers have been joined (or never
    * started). */
   void (*release)(rk_rt *rt);

@@ -264,8 +264,16 @@ int rk_host_recv(rk_runtime *handle, rk_msg *msg, uint8_t *buf, uint32_t cap,
   if (rt == NULL || msg == NULL || buf == NULL) return RK_E_INVAL;
   if (rt->state == RK_RT_CREATED) return RK_E_STATE;
   if (cap < rt->to_host_slot) return RK_E_INVAL;
+  /* Once the workers are joined nothing more can arrive: no waiting, and
+   * after the host queue, what the backend still holds. */
+  int done = rt->state == RK_RT_TERMINATED && rt->joined;
   rk_slot_ref ref;
-  int rc = rk_queue_peek_wait(rt->to_host, &ref, timeout_ns);
+  int rc = rk_queue_peek_wait(rt->to_host, &ref, done ? 0 : timeout_ns);
+  if (rc == RK_E_EMPTY && done && rt->ops->leftover) {
+    uint32_t len = 0;
+    rc = rt->ops->leftover(rt, buf, cap, &len);
+    return rc == RK_OK ? rk_msg_decode(buf, len, msg) : rc;
+  }
   if (rc != RK_OK) return rc;
   memcpy(buf, ref.data, ref.len);
   uint32_t len = ref.len;

@@ -211,5 +211,5 @@ static void cpu_release(rk_rt *rt) {
 const rk_backend_ops rk_cpu_backend = {
     "cpu", cpu_launch, cpu_notify, cpu_join, cpu_state_read,
     cpu_inbox_stats, cpu_poll_fault, cpu_mem_alloc, cpu_mem_free, cpu_mem_copy,
-    cpu_release,
+    NULL /* kernels send straight into the host queue */, cpu_release,
 };

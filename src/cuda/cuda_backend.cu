@@ -51,6 +51,8 @@ typedef struct cuda_backend {
   size_t dev_bytes;
   size_t routes_off, hin_off, mirror_off, tails_off, live_off, staging_off;
   size_t ctl_off, started_off, to_host_off, head_off;
+  rk_queue *left;        /* after join: host copy of the staging queue */
+  uint64_t left_pos;     /* next of its messages to hand out */
   int fault;             /* sticky: RK_E_DEVICE once a grid died */
   uint32_t fault_kernel;
 } cuda_backend;
@@ -472,6 +474,33 @@ static int cuda_mem_copy(rk_rt *rt, void *dst, const void *src, size_t bytes, in
   return rc;
 }
 
+/* Host-bound messages still in the staging queue when the grids stopped
+ * (the host queue was full): copied out once, then handed out in order. */
+static int cuda_leftover(rk_rt *rt, uint8_t *buf, uint32_t cap, uint32_t *len) {
+  cuda_backend *be = (cuda_backend *)rt->backend;
+  if (be->fault) return RK_E_EMPTY; /* device memory is gone with the context */
+  if (be->left == NULL) {
+    size_t bytes = rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot);
+    be->left = (rk_queue *)aligned_alloc(RK_ALIGN, (bytes + RK_ALIGN - 1) & ~(size_t)(RK_ALIGN - 1));
+    if (be->left == NULL) return RK_E_NOMEM;
+    int rc = cuda_copy_out(be, be->left, be->dev + be->staging_off, bytes);
+    if (rc != RK_OK) {
+      free(be->left);
+      be->left = NULL;
+      return rc;
+    }
+    be->left_pos = be->left->tail;
+  }
+  if (be->left_pos >= be->left->head) return RK_E_EMPTY;
+  rk_slot *s = rk_queue_slot(be->left, be->left_pos);
+  /* Every claimed slot was committed before its grid exited. */
+  if (s->seq != be->left_pos + 1 || s->len > cap) return RK_E_MALFORMED;
+  memcpy(buf, s + 1, s->len);
+  *len = s->len;
+  be->left_pos++;
+  return RK_OK;
+}
+
 static void cuda_release(rk_rt *rt) {
   cuda_backend *be = (cuda_backend *)rt->backend;
   if (be == NULL) return;
@@ -481,6 +510,7 @@ static void cuda_release(rk_rt *rt) {
   if (be->dev && CU(cudaFreeAsync(be->dev, cudaStreamPerThread)) == RK_OK)
     CU(cudaStreamSynchronize(cudaStreamPerThread));
   if (be->host) CU(cudaFreeHost(be->host));
+  free(be->left);
   rt->to_host = NULL;
   free(be->streams);
   free(be->kernels);
@@ -490,5 +520,6 @@ static void cuda_release(rk_rt *rt) {
 
 extern "C" const rk_backend_ops rk_cuda_backend = {
     "cuda", cuda_launch, cuda_notify, cuda_join, cuda_state_read, cuda_inbox_stats,
-    cuda_poll_fault, cuda_mem_alloc, cuda_mem_free, cuda_mem_copy, cuda_release,
+    cuda_poll_fault, cuda_mem_alloc, cuda_mem_free, cuda_mem_copy, cuda_leftover,
+    cuda_release,
 };
