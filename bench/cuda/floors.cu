@@ -1,0 +1,408 @@
+/* floors.cu - the bare GPU programs rk_bench_cuda measures ringk against
+ * (see bench_cuda.h for each one's contract, bench_cuda.c for why each is
+ * the right peer). None of this uses the runtime; the bare ring uses the
+ * queue layout and functions of queue.h and cuda_queue.cuh directly.
+ *
+ * Every kernel here stops by itself after BK_BUDGET_NS (%globaltimer) even
+ * if the host never tells it to, and every host wait has a deadline, so a
+ * floor that goes wrong ends in an error, not a hang. */
+#include <cuda_runtime.h>
+
+#include <cuda/atomic>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench_cuda.h"
+#include "ringk/cuda_queue.cuh"
+
+#define BK_BUDGET_NS 5000000000ull /* longest a floor kernel runs */
+#define BK_STOP UINT64_MAX          /* tells an echo kernel to leave */
+#define BK_RING_MAGIC 0x424B5247u   /* first word of every bare-ring message */
+
+static int bk_cuda(cudaError_t e, const char *what) {
+  if (e == cudaSuccess) return RK_OK;
+  fprintf(stderr, "rk_bench_cuda: %s: %s\n", what, cudaGetErrorString(e));
+  return e == cudaErrorMemoryAllocation ? RK_E_NOMEM : RK_E_DEVICE;
+}
+#define CK(call) bk_cuda((call), #call)
+
+int bk_device_open(int device, char *name, size_t cap, int *sms) {
+  cudaDeviceProp p;
+  int rc = CK(cudaSetDevice(device));
+  if (rc == RK_OK) rc = CK(cudaFree(0));
+  if (rc == RK_OK) rc = CK(cudaGetDeviceProperties(&p, device));
+  if (rc != RK_OK) return rc;
+  snprintf(name, cap, "%s", p.name);
+  *sms = p.multiProcessorCount;
+  return RK_OK;
+}
+
+/* ---- flag ping-pong between two blocks ----------------------------------- */
+
+typedef cuda::atomic_ref<uint64_t, cuda::thread_scope_device> bk_dev_ref;
+
+typedef struct bk_pp {
+  uint64_t ping;            /* block 0 -> block 1; own 128-byte line each */
+  uint8_t pad0_[120];
+  uint64_t pong;            /* block 1 -> block 0 */
+  uint8_t pad1_[120];
+  uint32_t smid[2];
+  uint32_t timed_out;
+} bk_pp;
+
+/* Spins until *flag == v; false once %globaltimer passes end. */
+__device__ static bool bk_wait_dev(uint64_t *flag, uint64_t v, uint64_t end) {
+  /* acquire: pairs with the other block's release, as a slot's seq would. */
+  while (bk_dev_ref(*flag).load(cuda::memory_order_acquire) != v)
+    if (rk_cuda_globaltimer() > end) return false;
+  return true;
+}
+
+/* Block 0 stamps, releases ping = i + 1 and waits for pong = i + 1; block 1
+ * answers each ping. Thread 0 of each block only: one sender, one receiver,
+ * as in a one-warp ring kernel. */
+__global__ void bk_flag_pingpong(bk_pp *pp, uint32_t rounds, bk_stamp *stamps) {
+  if (threadIdx.x != 0) return;
+  uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS;
+  pp->smid[blockIdx.x] = bk_smid();
+  for (uint32_t i = 0; i <= rounds; i++) {
+    bool ok = true;
+    if (blockIdx.x == 0) {
+      bk_stamp_now(&stamps[i]);
+      if (i == rounds) break;
+      /* release: pairs with block 1's acquire; a message would ride on it. */
+      bk_dev_ref(pp->ping).store(i + 1, cuda::memory_order_release);
+      ok = bk_wait_dev(&pp->pong, i + 1, end);
+    } else if (i < rounds) {
+      ok = bk_wait_dev(&pp->ping, i + 1, end);
+      /* release: pairs with block 0's acquire of pong. */
+      if (ok) bk_dev_ref(pp->pong).store(i + 1, cuda::memory_order_release);
+    }
+    if (!ok) {
+      pp->timed_out = 1;
+      return;
+    }
+  }
+}
+
+int bk_floor_flag_pingpong(uint32_t rounds, bk_stamp *stamps, uint32_t smid[2]) {
+  bk_pp *pp = NULL, h;
+  bk_stamp *d_stamps = NULL;
+  size_t bytes = ((size_t)rounds + 1) * sizeof *stamps;
+  int rc = CK(cudaMalloc(&pp, sizeof *pp));
+  if (rc == RK_OK) rc = CK(cudaMalloc(&d_stamps, bytes));
+  if (rc == RK_OK) rc = CK(cudaMemset(pp, 0, sizeof *pp));
+  if (rc == RK_OK) {
+    bk_flag_pingpong<<<2, RK_WARP>>>(pp, rounds, d_stamps);
+    rc = CK(cudaGetLastError());
+  }
+  if (rc == RK_OK) rc = CK(cudaDeviceSynchronize());
+  if (rc == RK_OK) rc = CK(cudaMemcpy(&h, pp, sizeof h, cudaMemcpyDeviceToHost));
+  if (rc == RK_OK) rc = CK(cudaMemcpy(stamps, d_stamps, bytes, cudaMemcpyDeviceToHost));
+  if (rc == RK_OK && h.timed_out) rc = RK_E_TIMEOUT;
+  if (rc == RK_OK) memcpy(smid, h.smid, sizeof h.smid);
+  cudaFree(pp);
+  cudaFree(d_stamps);
+  return rc;
+}
+
+/* ---- a kernel echoing a flag in mapped memory ---------------------------- */
+
+typedef cuda::atomic_ref<uint64_t, cuda::thread_scope_system> bk_sys_ref;
+
+/* One echo kernel's words in mapped pinned memory, a host line each. */
+typedef struct bk_echo {
+  uint64_t ping;  /* host -> kernel */
+  uint8_t pad0_[56];
+  uint64_t pong;  /* kernel -> host */
+  uint8_t pad1_[56];
+} bk_echo;
+
+/* Echoes each new value of e->ping into e->pong until it reads BK_STOP:
+ * the least a persistent kernel must do to answer the host. */
+__global__ void bk_mapped_echo(bk_echo *e) {
+  uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS, last = 0;
+  while (last != BK_STOP && rk_cuda_globaltimer() < end) {
+    /* acquire (system): pairs with the host's release of ping. */
+    uint64_t v = bk_sys_ref(e->ping).load(cuda::memory_order_acquire);
+    if (v != last) {
+      /* release (system): what the kernel wrote before reaches the host first. */
+      bk_sys_ref(e->pong).store(v, cuda::memory_order_release);
+      last = v;
+    }
+  }
+}
+
+/* Host side: publishes v and spins until the kernel echoes it. */
+static int bk_host_ping(bk_echo *e, uint64_t v, uint64_t deadline) {
+  /* release: pairs with the kernel's system-scope acquire. */
+  rk_store_release_u64(&e->ping, v);
+  /* acquire: pairs with the kernel's release of pong. */
+  while (rk_load_acquire_u64(&e->pong) != v)
+    if (rk_now_ns() > deadline) return RK_E_TIMEOUT;
+  return RK_OK;
+}
+
+/* n echo kernels, each on its own stream, over mapped lines e[0..n). */
+typedef struct bk_echoes {
+  bk_echo *e;
+  cudaStream_t s[3];
+  uint32_t n, launched;
+} bk_echoes;
+
+static int bk_echoes_start(bk_echoes *x, uint32_t n) {
+  memset(x, 0, sizeof *x);
+  x->n = n;
+  bk_echo *dev = NULL;
+  int rc = CK(cudaHostAlloc((void **)&x->e, n * sizeof *x->e, cudaHostAllocMapped));
+  if (rc != RK_OK) return rc;
+  memset(x->e, 0, n * sizeof *x->e);
+  rc = CK(cudaHostGetDevicePointer((void **)&dev, x->e, 0));
+  for (uint32_t i = 0; rc == RK_OK && i < n; i++) {
+    rc = CK(cudaStreamCreateWithFlags(&x->s[i], cudaStreamNonBlocking));
+    if (rc != RK_OK) break;
+    bk_mapped_echo<<<1, 1, 0, x->s[i]>>>(dev + i);
+    rc = CK(cudaGetLastError());
+    if (rc == RK_OK) x->launched++;
+  }
+  return rc;
+}
+
+/* Stops the echo kernels (they also stop on their own after the budget). */
+static int bk_echoes_stop(bk_echoes *x, int rc) {
+  for (uint32_t i = 0; i < x->launched; i++)
+    /* release: nothing to publish; the kernel just needs to see it. */
+    rk_store_release_u64(&x->e[i].ping, BK_STOP);
+  for (uint32_t i = 0; i < x->n; i++) {
+    if (i < x->launched) {
+      int r = CK(cudaStreamSynchronize(x->s[i]));
+      if (rc == RK_OK) rc = r;
+    }
+    if (x->s[i]) cudaStreamDestroy(x->s[i]);
+  }
+  if (x->e) cudaFreeHost(x->e);
+  return rc;
+}
+
+int bk_floor_mapped_ping(uint32_t rounds, double *ns) {
+  bk_echoes x;
+  int rc = bk_echoes_start(&x, 1);
+  uint64_t deadline = rk_now_ns() + BK_BUDGET_NS;
+  for (uint32_t i = 0; rc == RK_OK && i < rounds; i++) {
+    uint64_t t0 = rk_now_ns();
+    rc = bk_host_ping(&x.e[0], i + 1, deadline);
+    ns[i] = (double)(rk_now_ns() - t0);
+  }
+  return bk_echoes_stop(&x, rc);
+}
+
+int bk_floor_start3(double *ns) {
+  bk_echoes x;
+  uint64_t t0 = rk_now_ns();
+  int rc = bk_echoes_start(&x, 3);
+  for (uint32_t i = 0; rc == RK_OK && i < 3; i++)
+    rc = bk_host_ping(&x.e[i], 1, t0 + BK_BUDGET_NS);
+  *ns = (double)(rk_now_ns() - t0);
+  return bk_echoes_stop(&x, rc);
+}
+
+/* ---- kernel launch + synchronize ------------------------------------------ */
+
+__global__ void bk_empty(void) {}
+
+int bk_floor_launch_sync(uint32_t rounds, double *ns) {
+  cudaStream_t s;
+  int rc = CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  if (rc != RK_OK) return rc;
+  for (uint32_t i = 0; rc == RK_OK && i < rounds; i++) {
+    uint64_t t0 = rk_now_ns();
+    bk_empty<<<1, 1, 0, s>>>();
+    rc = CK(cudaGetLastError());
+    if (rc == RK_OK) rc = CK(cudaStreamSynchronize(s));
+    ns[i] = (double)(rk_now_ns() - t0);
+  }
+  cudaStreamDestroy(s);
+  return rc;
+}
+
+/* ---- pinned host -> device copy ------------------------------------------- */
+
+int bk_floor_h2d(size_t bytes, uint32_t reps, double *gbps) {
+  void *h = NULL, *d = NULL;
+  cudaStream_t s = NULL;
+  int rc = CK(cudaHostAlloc(&h, bytes, cudaHostAllocDefault));
+  if (rc == RK_OK) rc = CK(cudaMalloc(&d, bytes));
+  if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  if (rc == RK_OK) memset(h, 0x5A, bytes);
+  /* one copy first: the first touch of the pages is not bandwidth */
+  if (rc == RK_OK) rc = CK(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, s));
+  if (rc == RK_OK) rc = CK(cudaStreamSynchronize(s));
+  uint64_t t0 = rk_now_ns();
+  for (uint32_t i = 0; rc == RK_OK && i < reps; i++)
+    rc = CK(cudaMemcpyAsync(d, h, bytes, cudaMemcpyHostToDevice, s));
+  if (rc == RK_OK) rc = CK(cudaStreamSynchronize(s));
+  if (rc == RK_OK) *gbps = (double)bytes * reps / (double)(rk_now_ns() - t0);
+  if (s) cudaStreamDestroy(s);
+  cudaFree(d);
+  cudaFreeHost(h);
+  return rc;
+}
+
+/* ---- bare MPMC ring -------------------------------------------------------- */
+
+typedef struct bk_ring_ctl {
+  uint64_t consumed;   /* messages taken, summed per warp batch */
+  uint8_t pad0_[120];
+  uint32_t stop;       /* set by the host: leave */
+  uint32_t bad;        /* messages whose first word or length was wrong */
+  uint8_t pad1_[120];
+} bk_ring_ctl;
+
+/* Lane 0's answer for the whole warp: the host asked to stop, or time is up. */
+__device__ static bool bk_ring_stopping(const bk_ring_ctl *c, uint64_t end) {
+  int s = 0;
+  /* relaxed: a request to leave; it orders nothing. */
+  if (threadIdx.x % RK_WARP == 0)
+    s = rk_load_relaxed_u32(&c->stop) != 0 || rk_cuda_globaltimer() > end;
+  return __shfl_sync(RK_FULL_MASK, s, 0) != 0;
+}
+
+/* Fills the n slots at pos completely, 16 bytes a lane at a time, the
+ * chunks of all n spread over the warp so that stores coalesce. */
+__device__ static void bk_ring_fill(rk_queue *q, uint64_t pos, uint32_t n) {
+  uint32_t chunks = q->slot_size / 16u; /* 48 + a multiple of 16 */
+  for (uint32_t c = threadIdx.x % RK_WARP; c < n * chunks; c += RK_WARP) {
+    uint32_t m = c / chunks;
+    uint4 *dst = (uint4 *)(rk_queue_slot(q, pos + m) + 1) + c % chunks;
+    *dst = make_uint4(c % chunks ? c : BK_RING_MAGIC, (uint32_t)(pos + m), c, c);
+  }
+}
+
+/* A full queue backs off as rk_send_begin does (rk_cpu_relax). */
+__device__ static void bk_ring_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  while (!bk_ring_stopping(c, end)) {
+    uint64_t pos;
+    uint32_t n = rk_warp_reserve(q, RK_WARP, &pos);
+    if (n == 0) {
+      rk_cpu_relax();
+      continue;
+    }
+    bk_ring_fill(q, pos, n);
+    /* release (device) by each lane for the chunks it wrote, then the
+     * barrier: every chunk is ordered before the commits (as the bridge). */
+    cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+    __syncwarp();
+    if (lane < n) {
+      rk_slot_ref ref;
+      ref.pos = pos + lane;
+      ref.slot = rk_queue_slot(q, ref.pos);
+      ref.data = (uint8_t *)(ref.slot + 1);
+      ref.len = q->slot_size;
+      rk_queue_commit(q, &ref, ref.len);
+    }
+  }
+}
+
+/* An empty queue backs off as the ring-kernel loop does (64 ns). */
+__device__ static void bk_ring_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  while (!bk_ring_stopping(c, end)) {
+    uint64_t pos;
+    uint32_t n = rk_warp_take(q, RK_WARP, &pos);
+    if (n == 0) {
+      __nanosleep(64);
+      continue;
+    }
+    if (lane < n) {
+      rk_slot_ref ref;
+      ref.pos = pos + lane;
+      ref.slot = rk_queue_slot(q, ref.pos);
+      ref.data = (uint8_t *)(ref.slot + 1);
+      uint4 first = *(const uint4 *)ref.data;
+      if (first.x != BK_RING_MAGIC || ref.slot->len != q->slot_size) atomicAdd(&c->bad, 1u);
+      rk_queue_release(q, &ref);
+    }
+    /* relaxed: a count the host samples; it orders nothing. */
+    if (lane == 0) rk_fetch_add_relaxed_u64(&c->consumed, n);
+  }
+}
+
+/* The first `producers` blocks produce, the others consume. */
+__global__ void bk_bare_ring(rk_queue *q, bk_ring_ctl *c, uint32_t producers) {
+  uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS;
+  if (blockIdx.x < producers) bk_ring_produce(q, c, end);
+  else bk_ring_consume(q, c, end);
+}
+
+/* Lays the queue out in a 64-byte-aligned host image (rk_queue_init needs
+ * it) and copies it to the device. */
+static int bk_ring_alloc(const bk_ring_opts *o, rk_queue **q) {
+  size_t bytes = rk_queue_bytes(o->capacity, o->slot_size);
+  if (bytes == 0) return RK_E_INVAL;
+  bytes = (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
+  void *img = aligned_alloc(RK_CACHELINE, bytes);
+  if (img == NULL) return RK_E_NOMEM;
+  int rc = rk_queue_init(img, bytes, o->capacity, o->slot_size);
+  if (rc == RK_OK) rc = CK(cudaMalloc((void **)q, bytes));
+  if (rc == RK_OK) rc = CK(cudaMemcpy(*q, img, bytes, cudaMemcpyHostToDevice));
+  free(img);
+  return rc;
+}
+
+/* Reads the consumed count while the ring runs (a copy on its own stream). */
+static int bk_ring_sample(const bk_ring_ctl *c, cudaStream_t s, uint64_t *n, uint64_t *t) {
+  int rc = CK(cudaMemcpyAsync(n, &c->consumed, sizeof *n, cudaMemcpyDeviceToHost, s));
+  if (rc == RK_OK) rc = CK(cudaStreamSynchronize(s));
+  *t = rk_now_ns();
+  return rc;
+}
+
+/* Producers and consumers are one grid, so they must all fit at once. */
+static int bk_ring_fits(const bk_ring_opts *o) {
+  int dev = 0, sms = 0, per_sm = 0;
+  int rc = CK(cudaGetDevice(&dev));
+  if (rc == RK_OK) rc = CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  if (rc == RK_OK)
+    rc = CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, bk_bare_ring, (int)o->threads, 0));
+  if (rc == RK_OK && (uint64_t)per_sm * (uint64_t)sms < 2ull * o->blocks) rc = RK_E_OCCUPANCY;
+  return rc;
+}
+
+int bk_floor_ring(const bk_ring_opts *o, double *msg_per_s) {
+  rk_queue *q = NULL;
+  bk_ring_ctl *c = NULL;
+  cudaStream_t run = NULL, ctl = NULL;
+  uint64_t n0 = 0, n1 = 0, t0 = 0, t1 = 0;
+  uint32_t stop = 1, bad = 0;
+  int rc = bk_ring_fits(o);
+  if (rc == RK_OK) rc = bk_ring_alloc(o, &q);
+  if (rc == RK_OK) rc = CK(cudaMalloc(&c, sizeof *c));
+  if (rc == RK_OK) rc = CK(cudaMemset(c, 0, sizeof *c));
+  if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&run, cudaStreamNonBlocking));
+  if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&ctl, cudaStreamNonBlocking));
+  if (rc == RK_OK) {
+    bk_bare_ring<<<2 * o->blocks, o->threads, 0, run>>>(q, c, o->blocks);
+    rc = CK(cudaGetLastError());
+  }
+  if (rc == RK_OK) {
+    bk_sleep_ns(o->warmup_ns);
+    rc = bk_ring_sample(c, ctl, &n0, &t0);
+    bk_sleep_ns(o->window_ns);
+    if (rc == RK_OK) rc = bk_ring_sample(c, ctl, &n1, &t1);
+    int r = CK(cudaMemcpyAsync(&c->stop, &stop, sizeof stop, cudaMemcpyHostToDevice, ctl));
+    if (r == RK_OK) r = CK(cudaStreamSynchronize(run));
+    if (r == RK_OK) r = CK(cudaMemcpy(&bad, &c->bad, sizeof bad, cudaMemcpyDeviceToHost));
+    if (rc == RK_OK) rc = r;
+  }
+  if (rc == RK_OK && bad != 0) {
+    fprintf(stderr, "rk_bench_cuda: bare ring: %u malformed messages\n", bad);
+    rc = RK_E_MALFORMED;
+  }
+  if (rc == RK_OK) *msg_per_s = (double)(n1 - n0) * 1e9 / (double)(t1 - t0);
+  if (run) cudaStreamDestroy(run);
+  if (ctl) cudaStreamDestroy(ctl);
+  cudaFree(q);
+  cudaFree(c);
+  return rc;
+}
