@@ -9,6 +9,7 @@
 #include <time.h>
 #include "cli.h"
 #include "pr_backend.h"
+#include "progress.h"
 
 /* What a run measured, for the summary. */
 typedef struct pr_report {
@@ -34,8 +35,8 @@ static void usage(void) {
       "  --seed S            generator seed (default 1)\n"
       "\n"
       "run:\n"
-      "  --backend B         auto, cpu, cuda or reference (default auto); only\n"
-      "                      reference is available in this build\n"
+      "  --backend B         auto, cpu, cuda or reference (default auto: cuda\n"
+      "                      when built in and a GPU is present, else cpu)\n"
       "  --alpha A           damping factor in [0, 1] (default 0.85)\n"
       "  --tol T             per-node tolerance > 0 (default 1e-6)\n"
       "  --max-iter N        iteration limit (default 100)\n"
@@ -185,6 +186,8 @@ static double now_s(void) {
 
 static int load_graph(const pr_opts *o, rk_graph *g, pr_report *rep) {
   double t0 = now_s();
+  cli_progress prog;
+  cli_progress_start(&prog, o->rmat ? "generating the graph" : "loading the graph");
   int rc;
   if (o->rmat) {
     snprintf(rep->source, sizeof rep->source, "rmat:%" PRIu64 ":%" PRIu64 ":%" PRIu64,
@@ -198,6 +201,7 @@ static int load_graph(const pr_opts *o, rk_graph *g, pr_report *rep) {
     rc = rk_graph_load(g, o->file, o->format, &err);
     if (rc) cli_error(CLI_FAIL, "%s (%s)", err.msg, rk_err_name(rc));
   }
+  cli_progress_stop(&prog);
   rep->load_s = now_s() - t0;
   return rc ? CLI_FAIL : CLI_OK;
 }
@@ -205,7 +209,10 @@ static int load_graph(const pr_opts *o, rk_graph *g, pr_report *rep) {
 static int compute(const pr_opts *o, const rk_graph *g, rk_pagerank_result *res,
                    pr_report *rep) {
   double t0 = now_s();
+  cli_progress prog;
+  cli_progress_start(&prog, "computing PageRank");
   rep->rc = pr_run(o->backend, g, &o->params, res);
+  cli_progress_stop(&prog);
   rep->compute_s = now_s() - t0;
   switch (rep->rc) {
   case RK_OK: return CLI_OK;
