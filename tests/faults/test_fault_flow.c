@@ -130,18 +130,23 @@ static void test_terminate_saturated(int argc, char **argv) {
   uint64_t next_index = 0;
   c.received = drain_host(&rt, &next_index);
   account(&rt, ids, &c);
-  /* 16 in the host queue and 16 per stage: a stage's inbox holds 15
-   * waiting messages and the slot of the one in the stage's hands (a slot
-   * is released only when its handler returns). */
-  CHECK_EQ_INT(c.sent, 16 + STAGES * 16);
-  CHECK_EQ_INT(c.received, 16);
-  /* The last stage abandons its message: nobody drains the host queue. An
-   * earlier stage may still hand its message on, into the slot the stage
-   * after it freed by stopping, before it sees its own stop. */
-  CHECK(c.errors >= 1 && c.errors <= STAGES);
-  rk_kernel_telemetry last = rt_telemetry(&rt, ids[STAGES - 1]);
-  CHECK_EQ_INT(last.send_failed, 1);
-  CHECK_EQ_INT(last.last_error, RK_E_FULL);
+  CHECK_EQ_INT(c.received + c.undelivered + c.errors, c.sent);
+  /* The exact buffering is the CPU backend's (a GPU backend also buffers
+   * in device queues between the host's and the kernels'). */
+  if (strcmp(rk_runtime_backend(&rt), "cpu") == 0) {
+    /* 16 in the host queue and 16 per stage: a stage's inbox holds 15
+     * waiting messages and the slot of the one in the stage's hands (a
+     * slot is released only when its handler returns). */
+    CHECK_EQ_INT(c.sent, 16 + STAGES * 16);
+    CHECK_EQ_INT(c.received, 16);
+    CHECK(c.errors >= 1 && c.errors <= STAGES);
+    /* The last stage abandons its message: nobody drains the host queue.
+     * An earlier stage may still hand its message on, into the slot the
+     * stage after it freed by stopping, before it sees its own stop. */
+    rk_kernel_telemetry last = rt_telemetry(&rt, ids[STAGES - 1]);
+    CHECK_EQ_INT(last.send_failed, 1);
+    CHECK_EQ_INT(last.last_error, RK_E_FULL);
+  }
   CHECK_OK(rk_runtime_close(&rt));
 }
 
