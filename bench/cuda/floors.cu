@@ -289,18 +289,7 @@ __device__ static void bk_ring_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end
       continue;
     }
     bk_ring_fill(q, pos, n);
-    /* release (device) by each lane for the chunks it wrote, then the
-     * barrier: every chunk is ordered before the commits (as the bridge). */
-    cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
-    __syncwarp();
-    if (lane < n) {
-      rk_slot_ref ref;
-      ref.pos = pos + lane;
-      ref.slot = rk_queue_slot(q, ref.pos);
-      ref.data = (uint8_t *)(ref.slot + 1);
-      ref.len = q->slot_size;
-      rk_queue_commit(q, &ref, ref.len);
-    }
+    rk_warp_commit(q, pos, n, q->slot_size);
   }
 }
 

@@ -107,6 +107,25 @@ __device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uin
   return rk_warp_claim(q, &q->head, 0, max, pos);
 }
 
+/* Publishes the n slots a warp filled from pos, lane i < n committing slot
+ * pos+i with len bytes (its own message's length). Lanes wrote chunks of
+ * each other's messages, so each lane's release fence covers the chunks it
+ * wrote and the barrier orders them all before the commits. Whole warp. */
+__device__ static inline void rk_warp_commit(rk_queue *q, uint64_t pos, uint32_t n, uint32_t len) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  /* release (device): this lane's chunk stores before the barrier. */
+  cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+  __syncwarp();
+  if (lane < n) {
+    rk_slot_ref ref;
+    ref.pos = pos + lane;
+    ref.slot = rk_queue_slot(q, ref.pos);
+    ref.data = (uint8_t *)(ref.slot + 1);
+    ref.len = len;
+    rk_queue_commit(q, &ref, len);
+  }
+}
+
 /* Copies n messages, whole warp, 16 bytes a lane at a time: message i goes
  * from src slot sp+i to dst slot dp+i. Chunks of all n messages are spread
  * over the lanes and four loads are issued before any store, so a batch

@@ -54,17 +54,8 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k) 
   cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
   uint32_t len = lane < n ? rk_queue_slot(src, tail + lane)->len : 0;
   rk_warp_copy(src, tail, dst, dpos, n, len);
-  /* release (device) by each lane for its own chunks, then the barrier:
-   * every chunk is ordered before the commits that follow. */
-  cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
-  __syncwarp();
+  rk_warp_commit(dst, dpos, n, len);
   if (lane < n) {
-    rk_slot_ref ref;
-    ref.pos = dpos + lane;
-    ref.slot = rk_queue_slot(dst, ref.pos);
-    ref.data = (uint8_t *)(ref.slot + 1);
-    ref.len = len;
-    rk_queue_commit(dst, &ref, len);
     /* release (system): our reads of the host slot finish before the host
      * producer of the next lap may overwrite it. */
     rk_sys_store_release_u64(&rk_queue_slot(src, tail + lane)->seq, tail + lane + src->capacity);
