@@ -7,7 +7,12 @@
 # pipeline), run the GPU benchmarks, and print a short table last. Logs go
 # to $OUT when it is set (else build-gpu-check/logs).
 #
-#   scripts/gpu-check.sh            # RK_SOAK_SECONDS defaults to 60 here
+#   scripts/gpu-check.sh            # every stage; RK_SOAK_SECONDS defaults to 60
+#   scripts/gpu-check.sh build test # some stages: build test sanitize bench
+#
+# Stages run in the order given and share the build folder, so a long check
+# can be split across calls that each fit a time limit; the table printed
+# at the end covers the stages of this call.
 #
 # The SNAP graphs of the PageRank test are read from $RK_SHARED_DATA/graphs
 # (default ../shared/data); on a machine without them, copy them into an
@@ -18,18 +23,22 @@ B=${B:-$ROOT/build-gpu-check}
 LOGS=${OUT:-$B/logs}
 export RK_SOAK_SECONDS=${RK_SOAK_SECONDS:-60}
 export RK_SHARED_DATA=${RK_SHARED_DATA:-$ROOT/../shared/data}
+STAGES=${*:-build test sanitize bench}
 mkdir -p "$LOGS"
 declare -a ROWS
 row() { ROWS+=("$(printf '%-36s %s' "$1" "$2")"); }
 
-cmake -S "$ROOT" -B "$B" -DRK_CUDA=ON -DCMAKE_BUILD_TYPE=Release >"$LOGS/configure.log" 2>&1 &&
-  cmake --build "$B" -j"$(nproc)" >"$LOGS/build.log" 2>&1
-row build "$([ $? -eq 0 ] && echo ok || echo FAILED)"
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$LOGS/card.txt" 2>&1
+stage_build() {
+  cmake -S "$ROOT" -B "$B" -DRK_CUDA=ON -DCMAKE_BUILD_TYPE=Release >"$LOGS/configure.log" 2>&1 &&
+    cmake --build "$B" -j"$(nproc)" >"$LOGS/build.log" 2>&1
+  row build "$([ $? -eq 0 ] && echo ok || echo FAILED)"
+}
 
-(cd "$B" && ctest -L gpu --output-on-failure --timeout 180) >"$LOGS/ctest-gpu.log" 2>&1
-row "ctest -L gpu" "$(grep -E 'tests passed|tests failed' "$LOGS/ctest-gpu.log" | tail -1)"
-grep -E '^ *[0-9]+/[0-9]+ Test' "$LOGS/ctest-gpu.log" | sed 's/^ *//' >"$LOGS/ctest-gpu-rows.txt"
+stage_test() {
+  (cd "$B" && ctest -L gpu --output-on-failure --timeout "${RK_TEST_TIMEOUT:-180}") >"$LOGS/ctest-gpu.log" 2>&1
+  row "ctest -L gpu" "$(grep -E 'tests passed|tests failed' "$LOGS/ctest-gpu.log" | tail -1)"
+  grep -E '^ *[0-9]+/[0-9]+ Test' "$LOGS/ctest-gpu.log" | sed 's/^ */  /' >"$LOGS/ctest-gpu-rows.txt"
+}
 
 san() { # tool, test name
   local cmd
@@ -41,26 +50,43 @@ san() { # tool, test name
   local rc=$?
   row "$1 $2" "$([ $rc -eq 0 ] && echo clean || { [ $rc -eq 77 ] && echo skipped || echo "rc=$rc"; })"
 }
-for t in $(cd "$B" && ctest -N -L gpu | sed -n 's/^ *Test *#[0-9]*: //p'); do
-  case $t in test_cuda_fault|test_soak_cuda) continue ;; esac # a planted trap; too long
-  san memcheck "$t"
-done
-for t in test_cuda_queue test_pipeline_cuda; do
-  san racecheck "$t"
-  san synccheck "$t"
-done
+
+stage_sanitize() {
+  local t
+  for t in $(cd "$B" && ctest -N -L gpu | sed -n 's/^ *Test *#[0-9]*: //p'); do
+    case $t in test_cuda_fault | test_soak_cuda) continue ;; esac # a planted trap; too long
+    san memcheck "$t"
+  done
+  for t in test_cuda_queue test_pipeline_cuda; do
+    san racecheck "$t"
+    san synccheck "$t"
+  done
+}
 
 bench() { # name, command...
-  local name=$1; shift
+  local name=$1
+  shift
   [ -x "$1" ] || { row "$name" "not built"; return; }
   timeout 300 "$@" >"$LOGS/$name.log" 2>&1
   row "$name" "rc=$? (table in $name.log)"
 }
-bench bench-cuda "$B/bench/cuda/rk_bench_cuda"
-bench bench-pagerank-cuda "$B/bench/pagerank/rk_bench_pagerank" --backend cuda --max-scale 24 --reps 3 --tol 1e-10
+
+stage_bench() {
+  bench bench-cuda "$B/bench/cuda/rk_bench_cuda"
+  bench bench-pagerank-cuda "$B/bench/pagerank/rk_bench_pagerank" --backend cuda --max-scale 24 --reps 3 --tol 1e-10
+}
+
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$LOGS/card.txt" 2>&1
+for s in $STAGES; do
+  case $s in
+  build | test | sanitize | bench) "stage_$s" ;;
+  *) echo "gpu-check: unknown stage '$s' (build test sanitize bench)" >&2; exit 2 ;;
+  esac
+done
 
 echo
 echo "== ringk gpu-check: $(cat "$LOGS/card.txt" 2>/dev/null), $(date -u +%F), $(git -C "$ROOT" rev-parse --short HEAD)"
 printf '%s\n' "${ROWS[@]}" | tee "$LOGS/summary.txt"
-cat "$LOGS/ctest-gpu-rows.txt"
+[ -f "$LOGS/ctest-gpu-rows.txt" ] && cat "$LOGS/ctest-gpu-rows.txt"
 for f in "$LOGS"/bench-*.log; do [ -f "$f" ] && { echo; tail -25 "$f"; }; done
+exit 0
