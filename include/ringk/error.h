@@ -34,14 +34,15 @@ extern "C" {
   X(RANGE,        -21, "value out of range")                                   \
   X(OCCUPANCY,    -22, "kernels cannot all be resident on the device at once") \
   X(NOT_SUPPORTED,-23, "operation not supported by this backend")              \
-  X(INACTIVE,     -24, "kernel is not active")
+  X(INACTIVE,     -24, "kernel is not active")                                \
+  X(BUSY,         -25, "device is held by another launched runtime")
 
 typedef enum rk_errno {
   RK_OK = 0,
 #define RK_ERRNO_ENUM(name, code, text) RK_E_##name = code,
   RK_ERRNO_MAP(RK_ERRNO_ENUM)
 #undef RK_ERRNO_ENUM
-  RK_E_LAST_ = -25
+  RK_E_LAST_ = -26
 } rk_errno;
 
 /* Human-readable text for a code; never NULL, also for unknown codes. */

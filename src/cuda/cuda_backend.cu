@@ -30,6 +30,7 @@ extern "C" {
 #define RK_CUDA_START_TIMEOUT_NS 5000000000ull
 #define RK_CUDA_MAX_CONCURRENT 128u /* resident grids per device (sm_90) */
 #define RK_ALIGN 256u
+#define RK_CUDA_MAX_DEVICES 64
 
 typedef struct cuda_kernel {
   size_t inbox_off, state_off, accept_off; /* device block */
@@ -55,7 +56,35 @@ typedef struct cuda_backend {
   uint64_t left_pos;     /* next of its messages to hand out */
   int fault;             /* sticky: RK_E_DEVICE once a grid died */
   uint32_t fault_kernel;
+  int holds_device;      /* this runtime owns its device's hold */
 } cuda_backend;
+
+/* One launched runtime per device and process. While persistent grids are
+ * resident, the driver calls that wait for the device to go idle - growing
+ * the stack limit, freeing pinned memory - would wait forever, and a second
+ * runtime's occupancy check cannot see the first one's grids; a second
+ * launch is refused with RK_E_BUSY instead of hanging. */
+static int cuda_held[RK_CUDA_MAX_DEVICES];
+
+static int cuda_hold_device(cuda_backend *be) {
+  if (be->device < 0 || be->device >= RK_CUDA_MAX_DEVICES) return RK_E_INVAL;
+  int free_ = 0;
+  /* acq_rel: a release of the hold happens-before the next holder's launch. */
+  if (!__atomic_compare_exchange_n(&cuda_held[be->device], &free_, 1, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE)) {
+    rk_log(RK_LOG_ERROR, "cuda: device %d already runs another runtime's kernels; "
+                         "terminate and close it first", be->device);
+    return RK_E_BUSY;
+  }
+  be->holds_device = 1;
+  return RK_OK;
+}
+
+static void cuda_unhold_device(cuda_backend *be) {
+  /* release: everything this runtime did with the device before the next holder. */
+  if (be->holds_device) __atomic_store_n(&cuda_held[be->device], 0, __ATOMIC_RELEASE);
+  be->holds_device = 0;
+}
 
 static int cu_check(cudaError_t e, const char *what) {
   if (e == cudaSuccess) return RK_OK;
@@ -336,7 +365,8 @@ static int cuda_launch(rk_rt *rt) {
   be->device = rt->opts.device;
   be->kernels = (cuda_kernel *)calloc(rt->nkernels, sizeof(cuda_kernel));
   if (be->kernels == NULL) return RK_E_NOMEM;
-  int rc = CU(cudaSetDevice(be->device));
+  int rc = cuda_hold_device(be);
+  if (rc == RK_OK) rc = CU(cudaSetDevice(be->device));
   if (rc == RK_OK) {
     cuda_layout(rt, be);
     rc = cuda_occupancy(rt, be);
@@ -511,6 +541,7 @@ static void cuda_release(rk_rt *rt) {
     CU(cudaStreamSynchronize(cudaStreamPerThread));
   if (be->host) CU(cudaFreeHost(be->host));
   free(be->left);
+  cuda_unhold_device(be);
   rt->to_host = NULL;
   free(be->streams);
   free(be->kernels);

@@ -6,7 +6,9 @@
  * pipeline of many blocks and warps checked value by value (every index
  * once, every value right), which drives the bridge both ways under load;
  * telemetry read while kernels run; control changes timed; and a runtime
- * that cannot be resident refused with RK_E_OCCUPANCY instead of hanging. */
+ * that cannot be resident refused with RK_E_OCCUPANCY, and a second runtime
+ * on a device that already runs one refused with RK_E_BUSY, instead of
+ * hanging. */
 #include "rt_util.h"
 
 #define N_MSGS 20000u
@@ -89,9 +91,40 @@ static void test_occupancy(int argc, char **argv) {
   CHECK_OK(rk_runtime_close(&rt));
 }
 
+/* A launches; B's launch is refused while A runs and leaves A working;
+ * once A is closed, B launches. */
+static void test_second_runtime(int argc, char **argv) {
+  rk_runtime a, b;
+  rt_open(argc, argv, &a);
+  uint32_t ka = rt_add_stage(&a, PL_ADD, 1, RK_ADDR_HOST, 64);
+  CHECK_OK(rk_runtime_launch(&a));
+  CHECK_OK(rk_kernel_activate(&a, ka));
+  rt_open(argc, argv, &b);
+  uint32_t kb = rt_add_stage(&b, PL_ADD, 2, RK_ADDR_HOST, 64);
+  CHECK_EQ_INT(rk_runtime_launch(&b), RK_E_BUSY);
+  pl_num m = rt_num(7, 40), r = rt_num(0, 0);
+  CHECK_OK(RK_HOST_SEND(&a, ka, pl_num, &m, 5 * RT_SEC));
+  CHECK_OK(rt_recv_num(&a, &r, 5 * RT_SEC));
+  CHECK_EQ_INT(r.index, 7);
+  CHECK_EQ_INT(r.value, 41);
+  CHECK_OK(rk_runtime_terminate(&a, 5 * RT_SEC));
+  CHECK_OK(rk_runtime_close(&a));
+  CHECK_OK(rk_runtime_close(&b));
+  rt_open(argc, argv, &b);
+  kb = rt_add_stage(&b, PL_ADD, 2, RK_ADDR_HOST, 64);
+  CHECK_OK(rk_runtime_launch(&b));
+  CHECK_OK(rk_kernel_activate(&b, kb));
+  CHECK_OK(RK_HOST_SEND(&b, kb, pl_num, &m, 5 * RT_SEC));
+  CHECK_OK(rt_recv_num(&b, &r, 5 * RT_SEC));
+  CHECK_EQ_INT(r.value, 42);
+  CHECK_OK(rk_runtime_terminate(&b, 5 * RT_SEC));
+  CHECK_OK(rk_runtime_close(&b));
+}
+
 int main(void) {
   char *argv[] = {"test_cuda_runtime", "cuda", NULL};
   test_wide_pipeline(2, argv);
   test_occupancy(2, argv);
+  test_second_runtime(2, argv);
   return CHECK_DONE("test_cuda_runtime");
 }
