@@ -45,7 +45,7 @@ san() { # tool, test name
   cmd=$(cd "$B" && ctest -N -V -R "^$2\$" | sed -n 's/.*Test command: //p' | head -1)
   [ -n "$cmd" ] || return
   # Sanitized runs skip the real graphs (minutes under memcheck).
-  RK_SOAK_SECONDS=5 RK_SHARED_DATA=/nonexistent timeout 240 compute-sanitizer --tool "$1" --error-exitcode 99 $cmd \
+  RK_SOAK_SECONDS=5 RK_STRESS_SCALE=0.05 RK_SHARED_DATA=/nonexistent timeout 240 compute-sanitizer --tool "$1" --error-exitcode 99 $cmd \
     >"$LOGS/san-$1-$2.log" 2>&1
   local rc=$?
   row "$1 $2" "$([ $rc -eq 0 ] && echo clean || { [ $rc -eq 77 ] && echo skipped || echo "rc=$rc"; })"

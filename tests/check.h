@@ -42,4 +42,14 @@ static int rk_test_failures;
 /* Exit status CTest reads as "skipped" (SKIP_RETURN_CODE). */
 #define RK_TEST_SKIP 77
 
+/* Where the public data (graphs/) is: $RK_SHARED_DATA, else the folder
+ * beside the checkout that the build names. */
+#ifndef RK_TEST_SHARED_DATA
+#define RK_TEST_SHARED_DATA "../shared/data"
+#endif
+static inline const char *rk_test_shared_data(void) {
+  const char *env = getenv("RK_SHARED_DATA");
+  return env && *env ? env : RK_TEST_SHARED_DATA;
+}
+
 #endif

@@ -20,7 +20,7 @@
 
 #define Q_CAP 256u
 #define Q_SLOT 48u
-#define PER_PRODUCER 64u
+#define PER_PRODUCER 64u /* scaled by RK_STRESS_SCALE (sanitizer runs use less) */
 #define THREADS 128u
 
 typedef struct msg_t {
@@ -35,8 +35,8 @@ __host__ __device__ static uint64_t mix(uint64_t x) {
   return x;
 }
 
-__device__ static void produce(rk_queue *q, uint32_t producer) {
-  for (uint32_t i = 0; i < PER_PRODUCER; i++) {
+__device__ static void produce(rk_queue *q, uint32_t producer, uint32_t per) {
+  for (uint32_t i = 0; i < per; i++) {
     msg_t m = {producer, i, mix(((uint64_t)producer << 32) | i)};
     rk_slot_ref ref;
     while (rk_queue_reserve(q, sizeof m, &ref) != RK_OK) __nanosleep(32);
@@ -89,10 +89,10 @@ __device__ static void consume_single(rk_queue *q, uint64_t total, uint64_t *rec
   }
 }
 
-__global__ void stress(rk_queue *q, uint32_t producer_blocks, uint64_t total, uint64_t *rec,
-                       unsigned long long *sum, unsigned long long *done) {
+__global__ void stress(rk_queue *q, uint32_t producer_blocks, uint32_t per, uint64_t total,
+                       uint64_t *rec, unsigned long long *sum, unsigned long long *done) {
   if (blockIdx.x < producer_blocks) {
-    produce(q, blockIdx.x * blockDim.x + threadIdx.x);
+    produce(q, blockIdx.x * blockDim.x + threadIdx.x, per);
   } else if ((threadIdx.x / RK_WARP) % 2 == 0) {
     consume_batch(q, total, rec, sum, done);
   } else {
@@ -114,7 +114,10 @@ int main(void) {
   uint32_t blocks = (uint32_t)(sms * (per_sm < 2 ? per_sm : 2));
   uint32_t producer_blocks = blocks / 2;
   uint64_t producers = (uint64_t)producer_blocks * THREADS;
-  uint64_t total = producers * PER_PRODUCER;
+  const char *env = getenv("RK_STRESS_SCALE");
+  double scale = env && atof(env) > 0 ? atof(env) : 1.0;
+  uint32_t per = (uint32_t)(PER_PRODUCER * scale) ? (uint32_t)(PER_PRODUCER * scale) : 1u;
+  uint64_t total = producers * per;
   printf("%u blocks x %u threads: %llu producers, %u consumer blocks, %llu messages\n", blocks,
          THREADS, (unsigned long long)producers, blocks - producer_blocks,
          (unsigned long long)total);
@@ -135,7 +138,7 @@ int main(void) {
   CU_OK(cudaEventCreate(&e0));
   CU_OK(cudaEventCreate(&e1));
   CU_OK(cudaEventRecord(e0));
-  stress<<<blocks, THREADS>>>(q, producer_blocks, total, rec, counters, counters + 1);
+  stress<<<blocks, THREADS>>>(q, producer_blocks, per, total, rec, counters, counters + 1);
   CU_OK(cudaGetLastError());
   CU_OK(cudaEventRecord(e1));
   CU_OK(cudaDeviceSynchronize());
@@ -169,7 +172,7 @@ int main(void) {
     sum += mix(((uint64_t)p << 32) | n);
   }
   for (uint64_t p = 0; p < producers; p++)
-    if (next[p] != PER_PRODUCER) lost++;
+    if (next[p] != per) lost++;
   CHECK_EQ_INT(lost, 0);
   CHECK_EQ_INT(disorder, 0);
   CHECK(sum == hc[0]);

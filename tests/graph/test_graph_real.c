@@ -137,9 +137,9 @@ static void check_graph(const char *path, const real_graph *rg) {
 }
 
 int main(void) {
-  const char *data = getenv("RK_SHARED_DATA");
+  const char *data = rk_test_shared_data();
   int found = 0;
-  for (size_t k = 0; data && k < sizeof GRAPHS / sizeof GRAPHS[0]; k++) {
+  for (size_t k = 0; k < sizeof GRAPHS / sizeof GRAPHS[0]; k++) {
     char path[4096];
     int len = snprintf(path, sizeof path, "%s/graphs/%s", data, GRAPHS[k].file);
     FILE *f = len > 0 && (size_t)len < sizeof path ? fopen(path, "rb") : NULL;
@@ -152,8 +152,7 @@ int main(void) {
     check_graph(path, &GRAPHS[k]);
   }
   if (!found) {
-    printf("skipped: no SNAP graphs under $RK_SHARED_DATA/graphs (%s)\n",
-           data ? data : "RK_SHARED_DATA is not set");
+    printf("skipped: no SNAP graphs under %s/graphs (set RK_SHARED_DATA)\n", data);
     return RK_TEST_SKIP;
   }
   return CHECK_DONE("test_graph_real");

@@ -79,12 +79,12 @@ static void test_rmat(void) {
 }
 
 static void test_real_graphs(void) {
-  const char *root = getenv("RK_SHARED_DATA");
+  const char *root = rk_test_shared_data();
   static const char *const names[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
                                       "wiki-Vote", "p2p-Gnutella31"};
   for (int i = 0; i < 5; i++) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/graphs/%s.txt", root ? root : "../shared/data", names[i]);
+    snprintf(path, sizeof path, "%s/graphs/%s.txt", root, names[i]);
     rk_graph g;
     rk_graph_error err;
     if (rk_graph_load(&g, path, RK_GRAPH_SNAP, &err) != RK_OK) {
