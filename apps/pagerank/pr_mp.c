@@ -11,6 +11,8 @@
 #define PR_POLL_NS 100000000ull /* 100 ms between health checks */
 #define PR_LEAF_EDGES 32768u     /* CPU: edges that pay for a pr_go leaf */
 #define PR_PART_EDGES 131072u    /* CPU: edges that pay for a partition */
+#define PR_GPU_BLOCK_EDGES 256u  /* CUDA: edges a (p, q) block should have, on average */
+#define PR_GPU_MAX_PARTS 256u
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
@@ -154,6 +156,15 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   return rc;
 }
 
+/* CUDA: nparts^2 blocks of about PR_GPU_BLOCK_EDGES edges each, every block
+ * a leaf that one GPU thread sends: small graphs get few partitions (each
+ * partition adds messages to every iteration), large ones up to 256. */
+static uint32_t gpu_parts(uint64_t m) {
+  uint32_t p = 1;
+  while (p < PR_GPU_MAX_PARTS && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
+  return p;
+}
+
 int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_opts *opts,
               rk_pagerank_result *result, pr_mp_stats *stats) {
   rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
@@ -169,14 +180,19 @@ int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_o
   rk_runtime_opts ro;
   memset(&ro, 0, sizeof ro);
   ro.backend = o.backend;
+  /* A sender whose aggregator's inbox is full waits for it, however long
+   * (an iteration may hold more messages than an inbox): the aggregator
+   * never waits on the sender, so this cannot deadlock, and terminate still
+   * ends the wait. */
+  ro.full_spins = UINT32_MAX;
   if ((rc = rk_runtime_init(&rt, &ro)) != RK_OK) return rc;
   int cuda = strcmp(rk_runtime_backend(&rt), "cuda") == 0;
   uint32_t workers = o.workers ? o.workers : default_workers(cuda ? RK_BACKEND_CUDA : RK_BACKEND_CPU);
   /* CPU: two partitions a worker, fewer on small graphs, where every
    * partition adds messages to an iteration that has little work. */
   uint64_t by_edges = g->m / PR_PART_EDGES ? g->m / PR_PART_EDGES : 1;
-  uint32_t nparts = o.nparts          ? o.nparts
-                    : cuda            ? 256
+  uint32_t nparts = o.nparts ? o.nparts
+                    : cuda   ? gpu_parts(g->m)
                     : by_edges < 2ull * workers ? (uint32_t)by_edges : 2 * workers;
   uint64_t timeout = o.timeout_ns ? o.timeout_ns : 60000000000ull + g->m * 2000ull;
   pr_plan pl;

@@ -70,19 +70,25 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k) 
 }
 
 /* Moves up to 32 staged host-bound messages into the mapped to_host queue.
- * Returns how many. */
-__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p) {
+ * *room counts the slots from the head already seen free: only the bridge
+ * fills them, so they stay free, and the PCIe read that looks for more is
+ * made only when they are used up - an empty staging queue costs no PCIe
+ * traffic at all. Returns how many moved. */
+__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t *room) {
   uint32_t lane = threadIdx.x % RK_WARP;
   uint64_t head = *p.to_host_head;
-  int64_t dif0;
-  uint32_t room = rk_warp_ready(p.to_host, head, 0, 1, &dif0);
-  if (room == 0) return 0;
+  if (*room == 0) {
+    int64_t dif0;
+    *room = rk_warp_ready(p.to_host, head, 0, 1, &dif0);
+    if (*room == 0) return 0;
+    /* acquire (system): pairs with the host consumer's release of the free
+     * slots we saw, so our writes come after its reads. */
+    cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
+  }
   uint64_t spos;
-  uint32_t n = rk_warp_take(p.staging, room, &spos);
+  uint32_t n = rk_warp_take(p.staging, *room, &spos);
   if (n == 0) return 0;
-  /* acquire (system): pairs with the host consumer's release of the free
-   * slots we saw, so our writes come after its reads. */
-  cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
+  *room -= n;
   rk_slot *ss = rk_queue_slot(p.staging, spos + lane);
   uint32_t len = lane < n ? ss->len : 0;
   rk_warp_copy(p.staging, spos, p.to_host, head, n, len);
@@ -122,6 +128,7 @@ __device__ static void rk_bridge_inbound(const rk_bridge_params &p) {
 }
 
 __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
+  uint32_t room = 0; /* to_host slots known free from the head */
   for (;;) {
     /* acquire: pairs with each ring block's release at exit; once none is
      * left, every staged message is in the staging queue. */
@@ -129,7 +136,7 @@ __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
                         .load(cuda::memory_order_acquire);
     /* lane 0's value for all, so that the warp leaves the loop together */
     live = __shfl_sync(RK_FULL_MASK, live, 0);
-    uint32_t n = rk_bridge_to_host(p);
+    uint32_t n = rk_bridge_to_host(p, &room);
     if (n == 0 && live == 0) return; /* drained, or the host stopped reading */
     if (n == 0) __nanosleep(100);
   }
