@@ -92,7 +92,8 @@ __attribute__((format(printf, 2, 3))) static void emit(bench *b, const char *fmt
 typedef enum unit { U_TIME, U_RATE, U_GBPS } unit;
 
 static void fmt_value(char *buf, size_t cap, unit u, double v) {
-  if (u == U_RATE) snprintf(buf, cap, "%.1f M msg/s", v / 1e6);
+  if (u == U_RATE && v < 1e6) snprintf(buf, cap, "%.1f k msg/s", v / 1e3);
+  else if (u == U_RATE) snprintf(buf, cap, "%.1f M msg/s", v / 1e6);
   else if (u == U_GBPS) snprintf(buf, cap, "%.2f GB/s", v);
   else if (v < 1e4) snprintf(buf, cap, "%.0f ns", v);
   else if (v < 1e7) snprintf(buf, cap, "%.2f us", v / 1e3);
@@ -104,7 +105,7 @@ static void row(bench *b, const char *what, unit u, double ringk, double floor,
   char r[32], f[32];
   fmt_value(r, sizeof r, u, ringk);
   fmt_value(f, sizeof f, u, floor);
-  emit(b, "| %s | %s | %s | %.2f | %s | %s | %s |\n", what, r, f, ringk / floor, goal,
+  emit(b, "| %s | %s | %s | %.3g | %s | %s | %s |\n", what, r, f, ringk / floor, goal,
        floor_is, notes);
 }
 
@@ -309,8 +310,11 @@ static uint32_t pow2_at_least(uint32_t n) {
 }
 
 /* Messages a second the sink processed over the window, with errors and
- * refused sends of both kernels in *lost. */
-static int k2k_rate(const bench *b, const msg_size *sz, double *rate, uint64_t *lost) {
+ * refused sends of both kernels in *lost; *tokens is the source's token
+ * handlings in the window and depth[] the two inboxes' depths at its end,
+ * which tell a slow sink (its inbox full) from a slow source. */
+static int k2k_rate(const bench *b, const msg_size *sz, double *rate, uint64_t *lost,
+                    uint64_t *tokens_handled, uint64_t depth[2]) {
   uint32_t threads = b->warps * WARP, tokens = 2 * b->sms * b->warps;
   rk_runtime rt;
   int rc = rt_open(&rt);
@@ -321,23 +325,27 @@ static int k2k_rate(const bench *b, const msg_size *sz, double *rate, uint64_t *
   if (rc == RK_OK) rc = start(&rt, 2);
   bk_go g = {0, sz->codec->type_id, sz->codec->max_payload, BURST};
   for (uint32_t i = 0; rc == RK_OK && i < tokens; i++) rc = RK_HOST_SEND(&rt, 1, bk_go, &g, WAIT_NS);
-  uint64_t n0 = 0, n1 = 0, t0 = 0, t1 = 1;
+  uint64_t n0 = 0, n1 = 0, s0 = 0, s1 = 0, t0 = 0, t1 = 1;
   if (rc == RK_OK) {
     bk_sleep_ns(WARMUP_NS);
     rc = processed(&rt, 0, &n0);
+    if (rc == RK_OK) rc = processed(&rt, 1, &s0);
     t0 = rk_now_ns();
   }
   if (rc == RK_OK) {
     bk_sleep_ns(WINDOW_NS);
     rc = processed(&rt, 0, &n1);
+    if (rc == RK_OK) rc = processed(&rt, 1, &s1);
     t1 = rk_now_ns();
   }
   *rate = (double)(n1 - n0) * 1e9 / (double)(t1 - t0);
+  *tokens_handled = s1 - s0;
   *lost = 0;
   for (uint32_t k = 0; rc == RK_OK && k < 2; k++) {
     rk_kernel_telemetry t;
     rc = rk_kernel_telemetry_get(&rt, k, &t);
     *lost += t.errors + t.send_failed;
+    depth[k] = t.queue_depth;
   }
   return rt_end(&rt, rc);
 }
@@ -348,18 +356,21 @@ static void bench_k2k_throughput(bench *b) {
     bk_ring_opts ro = {RK_HEADER_SIZE + payload, RING_CAP, b->sms, b->warps * WARP,
                        WARMUP_NS, WINDOW_NS};
     double rk = 0, fl = 0;
-    uint64_t lost = 0;
-    int rc = k2k_rate(b, &sizes[i], &rk, &lost);
+    uint64_t lost = 0, tokens = 0, depth[2] = {0, 0};
+    int rc = k2k_rate(b, &sizes[i], &rk, &lost, &tokens, depth);
     if (rc == RK_OK) rc = bk_floor_ring(&ro, &fl);
     if (rc != RK_OK) {
       fail(b, sizes[i].codec->name, rc);
       continue;
     }
-    char what[64], notes[128];
+    char what[64], notes[256];
     snprintf(what, sizeof what, "K2K throughput, %u B", payload);
-    snprintf(notes, sizeof notes, "%u+%u warps, slot %u B, %u slots; errors+refused sends %llu",
+    snprintf(notes, sizeof notes,
+             "%u+%u warps, slot %u B, %u slots; errors+refused sends %llu; in the window "
+             "%llu tokens handled, inbox depths at its end: sink %llu, source %llu",
              b->sms * b->warps, b->sms * b->warps, ro.slot_size, RING_CAP,
-             (unsigned long long)lost);
+             (unsigned long long)lost, (unsigned long long)tokens,
+             (unsigned long long)depth[0], (unsigned long long)depth[1]);
     row(b, what, U_RATE, rk, fl, payload == 64 ? ">= 0.8x, >= 200 M msg/s" : ">= 0.8x",
         "bare MPMC ring, warp-batched, same slots", notes);
   }
