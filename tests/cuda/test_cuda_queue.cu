@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "check.h"
+extern "C" {
+#include "core/testutil.h"
+}
 #include "ringk/cuda_queue.cuh"
 
 #define Q_CAP 256u
@@ -114,9 +117,8 @@ int main(void) {
   uint32_t blocks = (uint32_t)(sms * (per_sm < 2 ? per_sm : 2));
   uint32_t producer_blocks = blocks / 2;
   uint64_t producers = (uint64_t)producer_blocks * THREADS;
-  const char *env = getenv("RK_STRESS_SCALE");
-  double scale = env && atof(env) > 0 ? atof(env) : 1.0;
-  uint32_t per = (uint32_t)(PER_PRODUCER * scale) ? (uint32_t)(PER_PRODUCER * scale) : 1u;
+  uint32_t per = (uint32_t)(PER_PRODUCER * tu_env_scale("RK_STRESS_SCALE", 1.0));
+  if (per == 0) per = 1;
   uint64_t total = producers * per;
   printf("%u blocks x %u threads: %llu producers, %u consumer blocks, %llu messages\n", blocks,
          THREADS, (unsigned long long)producers, blocks - producer_blocks,
