@@ -134,6 +134,16 @@ static stats summarise(double *v, uint32_t n, uint32_t skip) {
   return s;
 }
 
+/* The median and the p99 rows of one latency beside one floor. */
+static void latency_rows(bench *b, const char *what, stats r, stats f, const char *goal,
+                         const char *floor_is, const char *notes) {
+  char name[96];
+  snprintf(name, sizeof name, "%s, median", what);
+  row(b, name, U_TIME, r.median, f.median, goal, floor_is, notes);
+  snprintf(name, sizeof name, "%s, p99", what);
+  row(b, name, U_TIME, r.p99, f.p99, goal, floor_is, notes);
+}
+
 /* One-way times from n + 1 stamps taken once a round trip on one SM:
  * cycles halved, in ns at the clock rate the whole run shows. */
 static void oneway_ns(const bk_stamp *s, uint32_t n, double *out) {
@@ -233,10 +243,8 @@ static void bench_k2k_latency(bench *b) {
     char notes[96];
     snprintf(notes, sizeof notes, "ringk SMs %u/%u, floor SMs %u/%u; %u round trips",
              smid[0], smid[1], fsmid[0], fsmid[1], LAT_ROUNDS);
-    row(b, "K2K one-way latency, median", U_TIME, r.median, f.median, "<= 1.3x",
-        "acquire/release flag ping-pong, 2 blocks", notes);
-    row(b, "K2K one-way latency, p99", U_TIME, r.p99, f.p99, "<= 1.3x",
-        "acquire/release flag ping-pong, 2 blocks", notes);
+    latency_rows(b, "K2K one-way latency", r, f, "<= 1.3x",
+                 "acquire/release flag ping-pong, 2 blocks", notes);
   } else {
     fail(b, "K2K latency", rc);
   }
@@ -275,14 +283,10 @@ static void bench_host_roundtrip(bench *b) {
     stats r = summarise(rk, n, LAT_WARMUP), p = summarise(ping, n, LAT_WARMUP),
           l = summarise(launch, n, LAT_WARMUP);
     const char *notes = "rk_host_send + rk_host_recv, one-warp echo kernel";
-    row(b, "host round trip, median", U_TIME, r.median, p.median, "<= 1.3x",
-        "mapped-memory ping, 1-thread resident kernel", notes);
-    row(b, "host round trip, p99", U_TIME, r.p99, p.p99, "<= 1.3x",
-        "mapped-memory ping, 1-thread resident kernel", notes);
-    row(b, "host round trip, median", U_TIME, r.median, l.median, "-",
-        "empty kernel launch + cudaStreamSynchronize", notes);
-    row(b, "host round trip, p99", U_TIME, r.p99, l.p99, "-",
-        "empty kernel launch + cudaStreamSynchronize", notes);
+    latency_rows(b, "host round trip", r, p, "<= 1.3x",
+                 "mapped-memory ping, 1-thread resident kernel", notes);
+    latency_rows(b, "host round trip", r, l, "-", "empty kernel launch + cudaStreamSynchronize",
+                 notes);
   } else {
     fail(b, "host round trip", rc);
   }
