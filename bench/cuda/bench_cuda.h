@@ -32,15 +32,6 @@ RK_INLINE RK_UNUSED void bk_stamp_now(bk_stamp *s) {
 #endif
 }
 
-/* Nanoseconds now, on either side (%globaltimer on the GPU). */
-RK_INLINE RK_UNUSED uint64_t bk_ns(void) {
-#if defined(__CUDA_ARCH__)
-  return rk_cuda_globaltimer();
-#else
-  return rk_now_ns();
-#endif
-}
-
 RK_INLINE RK_UNUSED uint32_t bk_smid(void) {
 #if defined(__CUDA_ARCH__)
   uint32_t id;
@@ -88,17 +79,6 @@ typedef struct bk_bounce_state {
   bk_stamp *stamps;   /* kernel memory: stamps[hop / 2] at even hops; or NULL */
   uint64_t nstamps;
 } bk_bounce_state;
-
-/* Where a source's time goes, summed over its warps (relaxed atomics): a
- * throughput figure far under the floor's says whether sends or the rest
- * of the handler are slow. */
-typedef struct bk_source_state {
-  uint64_t reserve_ns; /* in rk_send_begin: finding a slot */
-  uint64_t fill_ns;    /* writing the payload and committing */
-  uint64_t sends;
-  uint64_t handler_ns; /* whole token handlings */
-  uint64_t handled;
-} bk_source_state;
 
 #ifdef __cplusplus
 extern "C" {

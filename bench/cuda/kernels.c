@@ -33,44 +33,28 @@ RK_HD static void bk_fill(uint8_t *p, uint32_t len, uint32_t word) {
   }
 }
 
-RK_HD static int bk_burst(rk_ctx *ctx, const bk_go *g, bk_source_state *st) {
-  uint64_t reserve = 0, fill = 0;
-  uint32_t i = 0;
-  int rc = RK_OK;
-  for (; i < g->burst && rc == RK_OK; i++) {
+RK_HD static int bk_burst(rk_ctx *ctx, const bk_go *g) {
+  for (uint32_t i = 0; i < g->burst; i++) {
     rk_send_ref ref;
-    uint64_t t0 = bk_ns();
-    rc = rk_send_begin(ctx, g->target, (uint16_t)g->type_id, 1, g->payload, &ref);
-    uint64_t t1 = bk_ns();
-    reserve += t1 - t0;
-    if (rc != RK_OK) break;
+    int rc = rk_send_begin(ctx, g->target, (uint16_t)g->type_id, 1, g->payload, &ref);
+    if (rc != RK_OK) return rc;
     bk_fill(ref.payload, g->payload, (uint32_t)ctx->next_seq);
     rk_send_commit(ctx, &ref);
-    fill += bk_ns() - t1;
   }
-  /* relaxed: statistics, read by the host after the window. */
-  rk_fetch_add_relaxed_u64(&st->reserve_ns, reserve);
-  rk_fetch_add_relaxed_u64(&st->fill_ns, fill);
-  rk_fetch_add_relaxed_u64(&st->sends, i);
-  return rc;
+  return RK_OK;
 }
 
 RK_HD static int bk_source_handler(rk_ctx *ctx, const rk_msg *msg) {
   bk_go g;
   int rc = bk_go_decode_msg(msg, &g);
   if (rc != RK_OK) return rc;
-  bk_source_state *st = RK_STATE(ctx, bk_source_state);
-  uint64_t t0 = bk_ns();
   /* A refused send (counted by the runtime) ends the burst, not the token. */
-  rc = bk_burst(ctx, &g, st);
-  /* The token goes back through the inbox rather than looping here: a warp
-   * takes up to 32 tokens at once and runs them lane after lane, so tokens
-   * kept in hand would leave other warps idle. The inbox has room for twice
-   * the tokens (a token's own slot is freed only after this handler
-   * returns), so this send is never refused for want of room. */
+  rc = bk_burst(ctx, &g);
+  /* The token goes back through the inbox rather than looping here, so that
+   * whichever warp is idle picks it up. The inbox has room for twice the
+   * tokens (a token's own slot is freed only after this handler returns),
+   * so this send is never refused for want of room. */
   int again = bk_go_send(ctx, ctx->kernel_id, &g);
-  rk_fetch_add_relaxed_u64(&st->handler_ns, bk_ns() - t0);
-  rk_fetch_add_relaxed_u64(&st->handled, 1);
   return rc != RK_OK ? rc : again;
 }
 

@@ -6,14 +6,20 @@
  * handler (a template argument, so the handler is inlined into the loop).
  *
  * Shape: a worker is a thread block; each warp of it is an independent
- * consumer of the kernel's MPMC inbox. A warp takes up to 32 messages with
- * one CAS (cuda_queue.cuh) and its lanes run the handler on them one after
- * the other, in queue order: a one-warp worker therefore handles messages in
- * FIFO order as a CPU worker does, while many warps and blocks give the
- * parallelism. The warp's rk_ctx and counters live in shared memory (one
- * writer at a time, handed from lane to lane by __syncwarp); lane 0 of warp
- * 0 publishes the block's counters and its control acknowledgement to the
- * worker's stats line in mapped host memory, where the host reads them.
+ * consumer of the kernel's MPMC inbox and takes up to 32 messages with one
+ * CAS (cuda_queue.cuh). Then, by default, every lane runs the handler on its
+ * own message at once: each lane is a worker in rk_ctx's sense (its own
+ * context, ids and send sequence, in registers and local memory), and the
+ * sends lanes make together are claimed together (rk_queue_reserve_dev).
+ * A kernel added `in_order` runs its warp's batch lane after lane instead,
+ * in queue order, over one context in shared memory handed from lane to
+ * lane by __syncwarp: a one-warp worker is then FIFO as a CPU worker is.
+ *
+ * Handlers count into private stats (each lane's, or the in-order warp's);
+ * after each batch the warp folds them into its line in shared memory, and
+ * lane 0 of warp 0 publishes the block's sums and its control
+ * acknowledgement to the worker's stats line in mapped host memory, where
+ * the host reads them.
  *
  * Everything the loop polls is device memory: the inbox, and a device copy
  * of the control block that the bridge (src/cuda/cuda_bridge.cu) keeps in
@@ -44,7 +50,14 @@ typedef struct rk_cuda_kparams {
   uint32_t nkernels;
   uint32_t naccept;
   uint32_t full_spins;
+  uint32_t in_order;              /* rk_kernel_opts.in_order */
 } rk_cuda_kparams;
+
+/* Dynamic shared memory of a block of nwarps warps: each warp's published
+ * line and private stats, then (in-order kernels) its context. */
+static inline __host__ __device__ size_t rk_cuda_shared_bytes(uint32_t nwarps) {
+  return nwarps * (2 * sizeof(rk_worker_stats) + sizeof(rk_ctx));
+}
 
 __device__ static inline uint64_t rk_cuda_globaltimer(void) {
   uint64_t t;
@@ -52,12 +65,12 @@ __device__ static inline uint64_t rk_cuda_globaltimer(void) {
   return t;
 }
 
-/* Per-warp control reading and acknowledgement: rk_worker_control over the
- * warp's shared stats line, by lane 0, broadcast. */
-__device__ static inline int rk_cuda_control(rk_ctx *ctx) {
+/* Per-warp control reading and acknowledgement (rk_worker_control) into the
+ * warp's line, by lane 0, broadcast. */
+__device__ static inline int rk_cuda_control(const rk_kernel_control *ctl, rk_worker_stats *line) {
   uint32_t lane = threadIdx.x % RK_WARP;
   int c = 0;
-  if (lane == 0) c = rk_worker_control(ctx);
+  if (lane == 0) c = rk_worker_control(ctl, line);
   return __shfl_sync(RK_FULL_MASK, c, 0);
 }
 
@@ -109,17 +122,20 @@ __device__ static inline void rk_cuda_mark(uint32_t *busy, uint32_t *cur, uint32
   *cur = v;
 }
 
-/* Runs the handler on the n messages the warp took at pos, lane by lane. */
+/* Runs the handler on the n messages the warp took at pos: lane i on
+ * message i, all at once, or one lane after the other when in order. */
 template <rk_handler_fn H>
 __device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, uint64_t pos, uint32_t n,
-                                             int64_t clock_offset) {
+                                             uint32_t in_order, uint64_t now) {
   uint32_t lane = threadIdx.x % RK_WARP;
   rk_slot_ref ref;
-  ref.pos = pos + lane;
-  ref.slot = rk_queue_slot(q, ref.pos);
-  ref.data = (uint8_t *)(ref.slot + 1);
-  ref.len = lane < n ? ref.slot->len : 0;
-  uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + clock_offset);
+  rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
+  if (lane < n) ref.len = ref.slot->len;
+  if (!in_order) {
+    if (lane < n) rk_dispatch_slot(ctx, q, &ref, H, now);
+    __syncwarp();
+    return;
+  }
   for (uint32_t i = 0; i < n; i++) {
     if (lane == i) rk_dispatch_slot(ctx, q, &ref, H, now);
     /* hands the shared ctx and counters to the next lane */
@@ -127,31 +143,80 @@ __device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, uint64_t 
   }
 }
 
+/* Folds the counters the warp's handlers kept privately into the warp's
+ * line and clears them. `own` is each lane's set, or with `one_set` the
+ * warp's single set (in order), counted once through lane 0. Whole warp,
+ * after rk_cuda_handle's __syncwarp. */
+__device__ static inline void rk_cuda_fold(rk_worker_stats *own, uint32_t one_set,
+                                           rk_worker_stats *line, uint64_t now) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  int mine = !one_set || lane == 0;
+  uint32_t processed = __reduce_add_sync(RK_FULL_MASK, mine ? (uint32_t)own->processed : 0u);
+  uint32_t errors = __reduce_add_sync(RK_FULL_MASK, mine ? (uint32_t)own->errors : 0u);
+  uint32_t sent = __reduce_add_sync(RK_FULL_MASK, mine ? (uint32_t)own->sent : 0u);
+  uint32_t failed = __reduce_add_sync(RK_FULL_MASK, mine ? (uint32_t)own->send_failed : 0u);
+  int32_t err = mine ? own->last_error : RK_OK;
+  uint32_t erred = __ballot_sync(RK_FULL_MASK, err != RK_OK);
+  if (erred) err = __shfl_sync(RK_FULL_MASK, err, 31 - __clz((int)erred));
+  if (mine) {
+    own->processed = own->errors = own->sent = own->send_failed = 0;
+    own->last_error = RK_OK;
+  }
+  if (lane != 0) return;
+  /* relaxed: this lane is the line's one writer; the publisher reads a
+   * snapshot, and the acknowledgement's release orders what must be. */
+  if (processed + errors != 0) {
+    rk_store_relaxed_u64(&line->processed, line->processed + processed);
+    rk_store_relaxed_u64(&line->errors, line->errors + errors);
+    rk_store_relaxed_u64(&line->last_activity, now);
+  }
+  if (sent + failed != 0) {
+    rk_store_relaxed_u64(&line->sent, line->sent + sent);
+    rk_store_relaxed_u64(&line->send_failed, line->send_failed + failed);
+  }
+  if (erred) rk_store_relaxed_i32(&line->last_error, err);
+}
+
+/* A context for worker `worker` of nworkers, counting into own. */
+__device__ static inline void rk_cuda_ctx_init(rk_ctx *ctx, const rk_cuda_kparams &p,
+                                               rk_worker_stats *own, uint32_t worker,
+                                               uint32_t nworkers) {
+  memset(own, 0, sizeof *own);
+  memset(ctx, 0, sizeof *ctx);
+  ctx->routes = p.routes;
+  ctx->to_host = p.to_host;
+  ctx->stats = own;
+  ctx->ctl = p.ctl;
+  ctx->state = p.state;
+  ctx->kernel_id = p.kernel_id;
+  ctx->nkernels = p.nkernels;
+  ctx->worker = worker;
+  ctx->nworkers = nworkers;
+  ctx->accept = p.accept;
+  ctx->naccept = p.naccept;
+  ctx->full_spins = p.full_spins;
+}
+
 template <rk_handler_fn H>
 __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
-  __shared__ rk_ctx s_ctx[RK_CUDA_MAX_WARPS];
-  __shared__ rk_worker_stats s_stats[RK_CUDA_MAX_WARPS];
+  extern __shared__ uint64_t rk_cuda_smem_[];
   uint32_t lane = threadIdx.x % RK_WARP, warp = threadIdx.x / RK_WARP;
   uint32_t nwarps = blockDim.x / RK_WARP;
-  rk_ctx *ctx = &s_ctx[warp];
-  if (lane == 0) {
-    memset(&s_stats[warp], 0, sizeof s_stats[warp]);
-    memset(ctx, 0, sizeof *ctx);
-    ctx->routes = p.routes;
-    ctx->to_host = p.to_host;
-    ctx->stats = &s_stats[warp];
-    ctx->ctl = p.ctl;
-    ctx->state = p.state;
-    ctx->kernel_id = p.kernel_id;
-    ctx->nkernels = p.nkernels;
-    /* Each warp runs handlers on its own, one at a time: it is the worker
-     * in rk_ctx's sense (ids and per-producer sequences are per warp). */
-    ctx->worker = blockIdx.x * nwarps + warp;
-    ctx->nworkers = gridDim.x * nwarps;
-    ctx->accept = p.accept;
-    ctx->naccept = p.naccept;
-    ctx->full_spins = p.full_spins;
+  rk_worker_stats *lines = (rk_worker_stats *)rk_cuda_smem_;
+  rk_worker_stats *line = &lines[warp];
+  rk_worker_stats *own = &lines[nwarps + warp];
+  rk_ctx *ctx = (rk_ctx *)&lines[2 * nwarps] + warp;
+  rk_worker_stats lane_own;
+  rk_ctx lane_ctx;
+  if (p.in_order) {
+    /* the warp is the worker; lane 0 sets up its shared context */
+    if (lane == 0) rk_cuda_ctx_init(ctx, p, own, blockIdx.x * nwarps + warp, gridDim.x * nwarps);
+  } else {
+    ctx = &lane_ctx;
+    own = &lane_own;
+    rk_cuda_ctx_init(ctx, p, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x);
   }
+  if (lane == 0) memset(line, 0, sizeof *line);
   __syncthreads();
   rk_queue *inbox = p.routes[p.kernel_id];
   uint32_t *busy = &p.busy[blockIdx.x * nwarps + warp];
@@ -172,18 +237,22 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
     uint64_t pos;
     uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos) : 0;
     rk_cuda_mark(busy, &marked, n != 0);
-    if (n != 0) rk_cuda_handle<H>(ctx, inbox, pos, n, p.clock_offset);
+    if (n != 0) {
+      uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);
+      rk_cuda_handle<H>(ctx, inbox, pos, n, p.in_order, now);
+      rk_cuda_fold(own, p.in_order, line, now);
+    }
     if (e != seen_epoch) {
-      mode = rk_cuda_control(ctx);
+      mode = rk_cuda_control(p.ctl, line);
       seen_epoch = e;
     }
-    if (warp == 0 && lane == 0) rk_cuda_publish(s_stats, nwarps, &p.stats[blockIdx.x], &published);
+    if (warp == 0 && lane == 0) rk_cuda_publish(lines, nwarps, &p.stats[blockIdx.x], &published);
     if (mode == RK_CTL_STOP) break;
     if (n == 0) __nanosleep(64);
   }
   __syncthreads();
   if (threadIdx.x == 0) {
-    rk_cuda_publish(s_stats, nwarps, &p.stats[blockIdx.x], &published);
+    rk_cuda_publish(lines, nwarps, &p.stats[blockIdx.x], &published);
     /* release (device): our last sends precede the bridge's final drain. */
     cuda::atomic_ref<uint32_t, cuda::thread_scope_device>(*p.live)
         .fetch_sub(1, cuda::memory_order_release);

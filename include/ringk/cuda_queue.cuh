@@ -118,10 +118,7 @@ __device__ static inline void rk_warp_commit(rk_queue *q, uint64_t pos, uint32_t
   __syncwarp();
   if (lane < n) {
     rk_slot_ref ref;
-    ref.pos = pos + lane;
-    ref.slot = rk_queue_slot(q, ref.pos);
-    ref.data = (uint8_t *)(ref.slot + 1);
-    ref.len = len;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, len);
     rk_queue_commit(q, &ref, len);
   }
 }

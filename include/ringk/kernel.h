@@ -64,7 +64,8 @@ typedef struct rk_ctx {
   uint32_t nkernels;
   uint32_t worker;               /* 0 .. nworkers-1 */
   uint32_t nworkers;             /* handlers of this kernel that may run at
-                                    once: CPU threads, or GPU warps */
+                                    once: CPU threads; GPU threads, or warps
+                                    when the kernel runs in order */
   uint64_t next_seq;             /* per-worker send sequence */
   const uint16_t *accept;        /* type ids the kernel accepts */
   uint32_t naccept;
@@ -80,14 +81,32 @@ typedef struct rk_send_ref {
   uint8_t *payload;
 } rk_send_ref;
 
-RK_INLINE void rk_stat_inc(uint64_t *counter) {
-  /* relaxed: single writer; the host only needs an eventually exact count. */
-  rk_store_relaxed_u64(counter, *counter + 1);
+/* A worker's own counters. On the CPU the host reads them while the worker
+ * runs: relaxed stores (single writer; an eventually exact count is all the
+ * host needs). On the GPU a handler counts into memory private to its lane
+ * or warp, which the loop folds into the published line after each batch
+ * (cuda_loop.cuh): plain stores. */
+RK_INLINE void rk_stat_put_u64(uint64_t *counter, uint64_t v) {
+#if defined(__CUDA_ARCH__)
+  *counter = v;
+#else
+  rk_store_relaxed_u64(counter, v);
+#endif
+}
+
+RK_INLINE void rk_stat_inc(uint64_t *counter) { rk_stat_put_u64(counter, *counter + 1); }
+
+RK_INLINE void rk_stat_error(rk_worker_stats *stats, int err) {
+#if defined(__CUDA_ARCH__)
+  stats->last_error = err;
+#else
+  rk_store_relaxed_i32(&stats->last_error, err);
+#endif
 }
 
 RK_INLINE int rk_ctx_fail(rk_ctx *ctx, int err) {
   rk_stat_inc(&ctx->stats->send_failed);
-  rk_store_relaxed_i32(&ctx->stats->last_error, err);
+  rk_stat_error(ctx->stats, err);
   return err;
 }
 
@@ -142,17 +161,18 @@ struct rk_msg_codec;
 enum { RK_CTL_RUN = 0, RK_CTL_HOLD = 1, RK_CTL_STOP = 2 };
 
 /* Run by each worker at the top of its loop, outside any handler: reads the
- * kernel's control block and acknowledges its epoch, which tells the host
- * that this worker has seen the change and is not inside a handler. */
-RK_INLINE int rk_worker_control(rk_ctx *ctx) {
+ * kernel's control block and acknowledges its epoch in the worker's
+ * published stats, which tells the host that this worker has seen the
+ * change and is not inside a handler. */
+RK_INLINE int rk_worker_control(const rk_kernel_control *ctl, rk_worker_stats *stats) {
   /* acquire: pairs with the host's release of epoch, which it stores after
    * the flags, so the flags read below are at least that new. */
-  uint32_t epoch = rk_load_acquire_u32(&ctx->ctl->epoch);
-  uint32_t stop = rk_load_relaxed_u32(&ctx->ctl->stop);
-  uint32_t active = rk_load_relaxed_u32(&ctx->ctl->active);
-  if (epoch != ctx->stats->epoch_seen)
+  uint32_t epoch = rk_load_acquire_u32(&ctl->epoch);
+  uint32_t stop = rk_load_relaxed_u32(&ctl->stop);
+  uint32_t active = rk_load_relaxed_u32(&ctl->active);
+  if (epoch != stats->epoch_seen)
     /* release: our last handler's effects happen before the host sees it. */
-    rk_store_release_u64(&ctx->stats->epoch_seen, epoch);
+    rk_store_release_u64(&stats->epoch_seen, epoch);
   return stop ? RK_CTL_STOP : active ? RK_CTL_RUN : RK_CTL_HOLD;
 }
 
@@ -180,9 +200,9 @@ RK_INLINE void rk_dispatch_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref,
     rk_stat_inc(&ctx->stats->processed);
   } else {
     rk_stat_inc(&ctx->stats->errors);
-    rk_store_relaxed_i32(&ctx->stats->last_error, rc);
+    rk_stat_error(ctx->stats, rc);
   }
-  rk_store_relaxed_u64(&ctx->stats->last_activity, now);
+  rk_stat_put_u64(&ctx->stats->last_activity, now);
 }
 
 /* Takes one message from q and dispatches it (rk_dispatch_slot). Returns

@@ -99,6 +99,56 @@ RK_INLINE rk_slot *rk_queue_slot(const rk_queue *q, uint64_t pos) {
   return (rk_slot *)((uint8_t *)q + sizeof(rk_queue) + (size_t)(pos & q->mask) * q->stride);
 }
 
+RK_INLINE void rk_slot_ref_set(rk_slot_ref *ref, rk_slot *s, uint64_t pos, uint32_t len) {
+  ref->slot = s;
+  ref->data = (uint8_t *)(s + 1);
+  ref->pos = pos;
+  ref->len = len;
+}
+
+#if defined(__CUDA_ARCH__)
+/* Device form of the claim below: the lanes of a warp that reserve in the
+ * same queue at the same moment claim together. Lane rank r of the group
+ * checks the slot at head + r; the leading run of free slots is claimed by
+ * the group's first lane with one CAS, and lanes past it go round again.
+ * Without this, lanes sending at once would each pay a CAS round trip to L2
+ * and all but one would lose it. Ranks follow lane order, so a handler's
+ * sends keep their order, and no lane ever waits on a slot it saw busy. */
+__device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
+  uint32_t below;
+  asm("mov.u32 %0, %%lanemask_lt;" : "=r"(below));
+  for (;;) {
+    uint32_t peers = __match_any_sync(__activemask(), (unsigned long long)(uintptr_t)q);
+    int leader = __ffs(peers) - 1;
+    uint32_t rank = (uint32_t)__popc(peers & below);
+    /* relaxed: head only hands out positions; the slot's seq carries the data. */
+    uint64_t head = __shfl_sync(peers, rank == 0 ? rk_load_relaxed_u64(&q->head) : 0, leader);
+    uint64_t pos = head + rank;
+    int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
+    if (rank < q->capacity) dif = (int64_t)(rk_load_relaxed_u64(&rk_queue_slot(q, pos)->seq) - pos);
+    uint32_t busy = __ballot_sync(peers, dif != 0) & peers;
+    uint32_t n = busy ? (uint32_t)__popc(peers & ((1u << (__ffs(busy) - 1)) - 1u))
+                      : (uint32_t)__popc(peers);
+    if (n == 0) {
+      if (__shfl_sync(peers, dif, leader) < 0) return RK_E_FULL;
+      continue; /* head moved on */
+    }
+    int won = 0;
+    if (rank == 0) {
+      uint64_t expect = head;
+      won = rk_cas_relaxed_u64(&q->head, &expect, head + n);
+    }
+    if (__shfl_sync(peers, won, leader) && rank < n) {
+      /* acquire (device): pairs with the consumer's release of the seq that
+       * the relaxed load saw; its reads of the old message come first. */
+      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+      rk_slot_ref_set(ref, rk_queue_slot(q, pos), pos, len);
+      return RK_OK;
+    }
+  }
+}
+#endif
+
 /* Claims the next position for a message of len bytes. RK_E_FULL when the
  * slot at head still holds an unconsumed message (the queue is full). */
 RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
@@ -106,6 +156,9 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
     rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
     return RK_E_OVERSIZE;
   }
+#if defined(__CUDA_ARCH__)
+  return rk_queue_reserve_dev(q, len, ref);
+#else
   /* relaxed: head only hands out positions; the slot's seq carries the data. */
   uint64_t pos = rk_load_relaxed_u64(&q->head);
   for (;;) {
@@ -116,10 +169,7 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
     int64_t dif = (int64_t)(seq - pos);
     if (dif == 0) {
       if (rk_cas_relaxed_u64(&q->head, &pos, pos + 1)) {
-        ref->slot = s;
-        ref->data = (uint8_t *)(s + 1);
-        ref->pos = pos;
-        ref->len = len;
+        rk_slot_ref_set(ref, s, pos, len);
         return RK_OK;
       }
     } else if (dif < 0) {
@@ -128,6 +178,7 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
       pos = rk_load_relaxed_u64(&q->head);
     }
   }
+#endif
 }
 
 /* Publishes a reserved slot holding len bytes (len <= the reserved len). */
@@ -155,10 +206,7 @@ RK_INLINE int rk_queue_peek(rk_queue *q, rk_slot_ref *ref) {
     int64_t dif = (int64_t)(seq - (pos + 1));
     if (dif == 0) {
       if (rk_cas_relaxed_u64(&q->tail, &pos, pos + 1)) {
-        ref->slot = s;
-        ref->data = (uint8_t *)(s + 1);
-        ref->pos = pos;
-        ref->len = s->len;
+        rk_slot_ref_set(ref, s, pos, s->len);
         return RK_OK;
       }
     } else if (dif < 0) {

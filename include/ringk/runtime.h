@@ -45,6 +45,11 @@ typedef struct rk_kernel_opts {
   uint32_t threads_per_worker;/* GPU threads per block; 0: backend default */
   const void *state;          /* initial state, copied at add; may be NULL */
   size_t state_size;          /* bytes of state */
+  int in_order;               /* GPU: each warp runs its batch's handlers one
+                                 lane after the other, in queue order (a
+                                 one-warp worker is then FIFO, as a CPU worker
+                                 always is); 0: every lane runs its own
+                                 message at once, each lane a worker */
 } rk_kernel_opts;
 
 /* What a kernel has done so far; readable at any time after launch. */

@@ -70,7 +70,8 @@ int rk_kernel_accepts(const rk_kernel_def *def, uint16_t type_id) {
 
 static int kernel_opts_apply(const rk_kernel_def *def, const rk_kernel_opts *in,
                              rk_kernel_rec *k) {
-  rk_kernel_opts o = {0, 0, 0, NULL, 0};
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
   if (in) o = *in;
   if (o.inbox_capacity == 0) o.inbox_capacity = RK_DEFAULT_INBOX;
   if (o.workers == 0) o.workers = 1;

@@ -49,7 +49,7 @@ static void *cpu_worker_main(void *arg) {
   rk_backoff b;
   rk_backoff_reset(&b);
   for (;;) {
-    int c = rk_worker_control(ctx);
+    int c = rk_worker_control(ctx->ctl, ctx->stats);
     if (c == RK_CTL_STOP) break;
     if (c == RK_CTL_RUN && rk_dispatch_one(ctx, inbox, w->handler, coarse_now_ns()) == RK_OK) {
       rk_backoff_reset(&b);

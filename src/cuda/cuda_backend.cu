@@ -166,7 +166,8 @@ static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
              k->def->name, t);
       return RK_E_INVAL;
     }
-    rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry, (int)t, 0));
+    rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry, (int)t,
+                                                           rk_cuda_shared_bytes(t / RK_WARP)));
     if (rc != RK_OK) return rc;
     load += per_sm ? (double)k->opts.workers / ((double)per_sm * sms) : 2.0;
   }
@@ -273,6 +274,7 @@ static rk_cuda_kparams cuda_kparams(rk_rt *rt, cuda_backend *be, uint32_t i, int
   p.nkernels = rt->nkernels;
   p.naccept = k->def->ntypes;
   p.full_spins = rt->opts.full_spins;
+  p.in_order = k->opts.in_order != 0;
   return p;
 }
 
@@ -351,7 +353,8 @@ static int cuda_launch_kernels(rk_rt *rt, cuda_backend *be, int64_t offset) {
     rk_cuda_kparams kp = cuda_kparams(rt, be, i, offset);
     void *args[] = {&kp};
     int rc = CU(cudaLaunchKernel(rt->kernels[i].def->cuda_entry, dim3(rt->kernels[i].opts.workers),
-                                 dim3(be->kernels[i].threads), args, 0, be->streams[i]));
+                                 dim3(be->kernels[i].threads), args,
+                                 rk_cuda_shared_bytes(be->kernels[i].nwarps), be->streams[i]));
     if (rc != RK_OK) return rc;
     be->started = i + 1;
   }

@@ -2,7 +2,9 @@
  * in device memory, with checksums.
  *
  * Every thread of the producer blocks sends its own numbered messages with
- * the per-thread RK_HD path (rk_queue_reserve/commit, what handlers use);
+ * the per-thread RK_HD path (rk_queue_reserve/commit, what handlers use;
+ * the lanes that reserve at the same moment claim together, and a pause
+ * before some sends varies which lanes those are);
  * consumer warps take them with the warp-batch claim (rk_warp_take, what
  * ring kernels use) or, in every other warp, one by one (rk_queue_peek).
  * Each consumer writes what it found at each queue position into a record.
@@ -42,6 +44,7 @@ __device__ static void produce(rk_queue *q, uint32_t producer, uint32_t per) {
   for (uint32_t i = 0; i < per; i++) {
     msg_t m = {producer, i, mix(((uint64_t)producer << 32) | i)};
     rk_slot_ref ref;
+    if ((producer + i) % 3 == 0) __nanosleep(100);
     while (rk_queue_reserve(q, sizeof m, &ref) != RK_OK) __nanosleep(32);
     memcpy(ref.data, &m, sizeof m);
     rk_queue_commit(q, &ref, sizeof m);
@@ -63,9 +66,7 @@ __device__ static void consume_batch(rk_queue *q, uint64_t total, uint64_t *rec,
     uint32_t n = rk_warp_take(q, RK_WARP, &pos);
     if (lane < n) {
       rk_slot_ref ref;
-      ref.pos = pos + lane;
-      ref.slot = rk_queue_slot(q, ref.pos);
-      ref.data = (uint8_t *)(ref.slot + 1);
+      rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
       record(&ref, rec, sum);
       rk_queue_release(q, &ref);
     }

@@ -39,19 +39,15 @@ static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
 }
 
 /* Adds a pl_stage kernel doing op(arg) and forwarding to next, with the
- * given inbox capacity, workers and GPU threads per worker (0: defaults). */
-static inline uint32_t rt_add_stage_wide(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
-                                         uint32_t capacity, uint32_t workers, uint32_t threads) {
+ * given inbox capacity, workers and GPU threads per worker (0: defaults).
+ * On the GPU its lanes handle their messages at once (not in order). */
+static inline uint32_t rt_add_stage_opts(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
+                                         rk_kernel_opts o) {
   pl_stage_state s;
   memset(&s, 0, sizeof s);
   s.op = op;
   s.arg = arg;
   s.next = next;
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = capacity;
-  o.workers = workers;
-  o.threads_per_worker = threads;
   o.state = &s;
   o.state_size = sizeof s;
   uint32_t id = UINT32_MAX;
@@ -59,10 +55,25 @@ static inline uint32_t rt_add_stage_wide(rk_runtime *rt, pl_op op, int64_t arg, 
   return id;
 }
 
-/* The same with one worker of the backend's default size. */
+static inline uint32_t rt_add_stage_wide(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
+                                         uint32_t capacity, uint32_t workers, uint32_t threads) {
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = capacity;
+  o.workers = workers;
+  o.threads_per_worker = threads;
+  return rt_add_stage_opts(rt, op, arg, next, o);
+}
+
+/* One worker of the backend's default size that handles messages in queue
+ * order (on the GPU too), as the tests of ordering need. */
 static inline uint32_t rt_add_stage(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
                                     uint32_t capacity) {
-  return rt_add_stage_wide(rt, op, arg, next, capacity, 0, 0);
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = capacity;
+  o.in_order = 1;
+  return rt_add_stage_opts(rt, op, arg, next, o);
 }
 
 static inline pl_num rt_num(uint64_t index, int64_t value) {
