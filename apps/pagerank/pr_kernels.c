@@ -61,24 +61,43 @@ RK_HD static int pr_sender_handler(rk_ctx *ctx, const rk_msg *msg) {
   return rc;
 }
 
-/* New ranks for partition q; reports its L1 change and dangling mass. */
+/* New ranks for partition q; reports its L1 change and dangling mass. One
+ * thread runs this loop, so it reads PR_FIN_RUN nodes' inputs before it
+ * computes any of them: their loads are in flight together, not one round
+ * trip to memory per node (a GPU thread does not run ahead by itself). */
+#define PR_FIN_RUN 8u
 RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t iter,
                                 double dangling) {
-  double base = (1.0 - s->alpha) / s->n + s->alpha * dangling / s->n;
-  double *y_next = s->y[(iter + 1) & 1];
+  double base = (1.0 - s->alpha) / s->n + s->alpha * dangling / s->n, alpha = s->alpha;
+  double *RK_RESTRICT x = s->x;
+  double *RK_RESTRICT acc = s->acc;
+  double *RK_RESTRICT y_next = s->y[(iter + 1) & 1];
+  const double *RK_RESTRICT inv_deg = s->inv_deg;
+  double l1 = 0.0, dangling_next = 0.0;
+  for (uint32_t v = s->part_lo[q], hi = s->part_lo[q + 1]; v < hi; v += PR_FIN_RUN) {
+    uint32_t k = hi - v < PR_FIN_RUN ? hi - v : PR_FIN_RUN;
+    double a[PR_FIN_RUN] = {0}, d[PR_FIN_RUN] = {0}, old[PR_FIN_RUN] = {0};
+    for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
+      if (i >= k) break;
+      a[i] = acc[v + i];
+      d[i] = inv_deg[v + i];
+      old[i] = x[v + i];
+    }
+    for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
+      if (i >= k) break;
+      double xn = alpha * a[i] + base;
+      l1 += fabs(xn - old[i]);
+      x[v + i] = xn;
+      acc[v + i] = 0.0;
+      y_next[v + i] = xn * d[i];
+      if (d[i] == 0.0) dangling_next += xn;
+    }
+  }
   pr_partial out;
   out.iter = iter;
   out.part = q;
-  out.l1 = 0.0;
-  out.dangling = 0.0;
-  for (uint32_t v = s->part_lo[q]; v < s->part_lo[q + 1]; v++) {
-    double xn = s->alpha * s->acc[v] + base;
-    out.l1 += fabs(xn - s->x[v]);
-    s->x[v] = xn;
-    s->acc[v] = 0.0;
-    y_next[v] = xn * s->inv_deg[v];
-    if (s->inv_deg[v] == 0.0) out.dangling += xn;
-  }
+  out.l1 = l1;
+  out.dangling = dangling_next;
   return pr_partial_send(ctx, PR_CHECKER, &out);
 }
 

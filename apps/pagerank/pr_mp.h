@@ -15,6 +15,7 @@ typedef struct pr_mp_opts {
   uint32_t nparts;      /* 0: chosen from the backend's parallelism */
   uint32_t workers;     /* sender and aggregator workers; 0: chosen */
   uint64_t timeout_ns;  /* whole run; 0: scaled to the graph */
+  uint32_t threads;     /* GPU threads per sender/aggregator worker; 0: chosen */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -23,6 +24,7 @@ typedef struct pr_mp_stats {
   uint64_t iterate_ns;  /* from the start message to the done message */
   uint32_t nparts;
   uint32_t workers;
+  uint32_t threads;     /* GPU threads per worker (0 on the CPU) */
   const char *backend;
 } pr_mp_stats;
 

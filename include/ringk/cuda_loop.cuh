@@ -217,6 +217,8 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
     rk_cuda_ctx_init(ctx, p, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x);
   }
   if (lane == 0) memset(line, 0, sizeof *line);
+  /* relaxed: a flag the host polls at launch; it orders nothing. */
+  if (threadIdx.x == 0) rk_sys_store_relaxed_u32(&p.stats[blockIdx.x].running, 1);
   __syncthreads();
   rk_queue *inbox = p.routes[p.kernel_id];
   uint32_t *busy = &p.busy[blockIdx.x * nwarps + warp];

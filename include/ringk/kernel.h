@@ -37,7 +37,7 @@ typedef struct rk_worker_stats {
   uint64_t last_activity; /* rk_now_ns() of the worker's last message */
   uint64_t epoch_seen;    /* last control epoch this worker acted on */
   int32_t last_error;     /* most recent error code, 0 if none */
-  uint32_t reserved_;
+  uint32_t running;       /* GPU: 1 once the worker's block runs its loop */
   uint64_t pad_[1];
 } rk_worker_stats;
 RK_STATIC_ASSERT(sizeof(rk_worker_stats) == RK_CACHELINE, "one line per worker");

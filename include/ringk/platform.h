@@ -32,6 +32,9 @@
 
 #define RK_CACHELINE 64
 #define RK_UNUSED __attribute__((unused))
+/* No other pointer reaches this one's data: lets a loop's loads be issued
+ * ahead of its stores (GCC and nvcc both take the GNU spelling). */
+#define RK_RESTRICT __restrict__
 
 /* The wire format is little-endian and encoded with plain copies: every
  * target we build for (x86-64, AArch64, NVIDIA GPUs) is little-endian. */

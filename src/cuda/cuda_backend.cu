@@ -361,6 +361,8 @@ static int cuda_launch_kernels(rk_rt *rt, cuda_backend *be, int64_t offset) {
   return RK_OK;
 }
 
+static int cuda_wait_resident(rk_rt *rt, cuda_backend *be);
+
 static int cuda_launch(rk_rt *rt) {
   cuda_backend *be = (cuda_backend *)calloc(1, sizeof *be);
   if (be == NULL) return RK_E_NOMEM;
@@ -380,6 +382,7 @@ static int cuda_launch(rk_rt *rt) {
   int64_t offset = 0;
   if (rc == RK_OK) rc = cuda_start_bridge(rt, be, &offset);
   if (rc == RK_OK) rc = cuda_launch_kernels(rt, be, offset);
+  if (rc == RK_OK) rc = cuda_wait_resident(rt, be);
   if (rc != RK_OK && be->host != NULL) cuda_stop_all(rt);
   return rc;
 }
@@ -423,6 +426,36 @@ static int cuda_poll_grids(rk_rt *rt, cuda_backend *be) {
     }
   }
   return running ? RK_E_EMPTY : RK_OK;
+}
+
+/* Blocks of kernel i whose loop has started (each flags its stats line). */
+static uint32_t cuda_resident(rk_rt *rt, uint32_t i) {
+  uint32_t n = 0;
+  for (uint32_t b = 0; b < rt->kernels[i].opts.workers; b++)
+    n += rk_load_relaxed_u32(&rt->kernels[i].stats[b].running) != 0;
+  return n;
+}
+
+/* Waits for every block of every grid to run. The occupancy check sums
+ * each kernel's share of the device, but the block scheduler packs blocks
+ * of different sizes as it goes, and a block left without room would never
+ * start (persistent grids never make room): the kernels' messages to it
+ * would wait forever. Refused as RK_E_OCCUPANCY instead. */
+static int cuda_wait_resident(rk_rt *rt, cuda_backend *be) {
+  uint64_t t0 = rk_now_ns();
+  for (uint32_t i = 0; i < rt->nkernels; i++) {
+    uint32_t n;
+    while ((n = cuda_resident(rt, i)) < rt->kernels[i].opts.workers) {
+      int rc = cuda_poll_grids(rt, be);
+      if (rc != RK_E_EMPTY) return rc == RK_OK ? RK_E_DEVICE : rc; /* none may end yet */
+      if (rk_now_ns() - t0 > RK_CUDA_START_TIMEOUT_NS) {
+        rk_log(RK_LOG_ERROR, "cuda: kernel %s: %u of %u blocks could be placed on the device",
+               rt->kernels[i].def->name, n, rt->kernels[i].opts.workers);
+        return RK_E_OCCUPANCY;
+      }
+    }
+  }
+  return RK_OK;
 }
 
 static int cuda_join(rk_rt *rt, uint64_t timeout_ns) {

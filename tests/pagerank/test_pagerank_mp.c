@@ -20,7 +20,7 @@ static void compare(const char *name, const rk_graph *g, const rk_pagerank_param
                     uint32_t nparts) {
   rk_pagerank_result ref, mp;
   int rc_ref = rk_pagerank_reference(g, prm, &ref);
-  pr_mp_opts o = {backend, nparts, 0, 0};
+  pr_mp_opts o = {backend, nparts, 0, 0, 0};
   int rc_mp = pr_mp_run(g, prm, &o, &mp, NULL);
   if (rc_mp == RK_E_NO_BACKEND) {
     printf("skipped: backend not available\n");
