@@ -51,9 +51,11 @@ static void test_wide_pipeline(int argc, char **argv) {
   }
   CHECK_EQ_INT(got, N_MSGS);
   CHECK_EQ_INT(bad, 0);
-  /* Telemetry is live: counters are in mapped memory. */
+  /* Telemetry is live: counters are in mapped memory (published after the
+   * handlers return, so the last replies can come first). */
   uint64_t processed = 0;
   for (uint32_t k = 0; k < 3; k++) {
+    RT_WAIT_FOR(rt_telemetry(&rt, k).processed == N_MSGS, 5 * RT_SEC);
     rk_kernel_telemetry t = rt_telemetry(&rt, k);
     processed += t.processed;
     CHECK_EQ_INT(t.errors, 0);

@@ -59,7 +59,9 @@ static void test_handler_errors(int argc, char **argv, int in_order) {
     next++;
   }
   CHECK_EQ_INT(got, want_ok);
-  RT_WAIT_FOR(rt_telemetry(&rt, k).errors == want_range + want_handler, 5 * RT_SEC);
+  RT_WAIT_FOR(rt_telemetry(&rt, k).errors == want_range + want_handler &&
+                  rt_telemetry(&rt, k).processed == want_ok,
+              5 * RT_SEC);
   rk_kernel_telemetry t = rt_telemetry(&rt, k);
   CHECK_EQ_INT(t.processed, want_ok);
   CHECK_EQ_INT(t.errors, want_range + want_handler);

@@ -132,6 +132,8 @@ static void test_close_while_running(int argc, char **argv) {
   pl_num r = rt_num(UINT64_MAX, 0);
   CHECK_OK(rt_recv_num(&rt, &r, 5 * RT_SEC));
   CHECK_EQ_INT(r.index, 1);
+  /* The counters follow the handler's return; its reply can come first. */
+  RT_WAIT_FOR(rt_telemetry(&rt, k).processed + rt_telemetry(&rt, k).errors == 2, 5 * RT_SEC);
   rk_kernel_telemetry t = rt_telemetry(&rt, k);
   CHECK_EQ_INT(t.errors, 1);
   CHECK_EQ_INT(t.processed, 1);
