@@ -97,6 +97,7 @@ static void check_dispatch(const uint8_t *data, size_t size) {
   ctx.ctl = &ctl;
   ctx.nkernels = 1;
   ctx.nworkers = 1;
+  ctx.lanes = 1;
   ctx.accept = accept;
   ctx.naccept = 1;
   FUZZ_ASSERT(rk_queue_enqueue(q, data, (uint32_t)size, 0) == RK_OK);

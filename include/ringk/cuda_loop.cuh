@@ -14,6 +14,9 @@
  * A kernel added `in_order` runs its warp's batch lane after lane instead,
  * in queue order, over one context in shared memory handed from lane to
  * lane by __syncwarp: a one-warp worker is then FIFO as a CPU worker is.
+ * A kernel defined with lanes (RK_KERNEL_DEFINE_LANES) runs each message
+ * of the batch with all 32 lanes together, one message after the other,
+ * the lanes sharing a scratch area in shared memory.
  *
  * Handlers count into private stats (each lane's, or the in-order warp's);
  * after each batch the warp folds them into its line in shared memory, and
@@ -54,9 +57,11 @@ typedef struct rk_cuda_kparams {
 } rk_cuda_kparams;
 
 /* Dynamic shared memory of a block of nwarps warps: each warp's published
- * line and private stats, then (in-order kernels) its context. */
-static inline __host__ __device__ size_t rk_cuda_shared_bytes(uint32_t nwarps) {
-  return nwarps * (2 * sizeof(rk_worker_stats) + sizeof(rk_ctx));
+ * line and private stats, its scratch (kernels with lanes), then its
+ * context (in-order kernels). */
+static inline __host__ __device__ size_t rk_cuda_shared_bytes(uint32_t nwarps, uint32_t lanes) {
+  return nwarps * (2 * sizeof(rk_worker_stats) + (lanes > 1 ? RK_LANES_SCRATCH : 0) +
+                   sizeof(rk_ctx));
 }
 
 __device__ static inline uint64_t rk_cuda_globaltimer(void) {
@@ -143,6 +148,25 @@ __device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, uint64_t 
   }
 }
 
+/* Runs the handler on the n messages the warp took at pos, one after the
+ * other, each with all 32 lanes (a kernel defined with lanes). Lane 0's
+ * result counts; lane 0 releases the slot once every lane is done. */
+template <rk_handler_fn H>
+__device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, rk_queue *q, uint64_t pos,
+                                                   uint32_t n, uint64_t now) {
+  for (uint32_t i = 0; i < n; i++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, 0);
+    ref.len = ref.slot->len;
+    /* the lanes decode the same bytes, so they agree on whether H runs */
+    int rc = rk_run_handler(ctx, &ref, H);
+    /* lane 0's result, once every lane has left the handler */
+    rc = __shfl_sync(RK_FULL_MASK, rc, 0);
+    if (ctx->lane == 0) rk_finish_slot(ctx, q, &ref, rc, now);
+  }
+  __syncwarp();
+}
+
 /* Folds the counters the warp's handlers kept privately into the warp's
  * line and clears them. `own` is each lane's set, or with `one_set` the
  * warp's single set (in order), counted once through lane 0. Whole warp,
@@ -180,7 +204,7 @@ __device__ static inline void rk_cuda_fold(rk_worker_stats *own, uint32_t one_se
 /* A context for worker `worker` of nworkers, counting into own. */
 __device__ static inline void rk_cuda_ctx_init(rk_ctx *ctx, const rk_cuda_kparams &p,
                                                rk_worker_stats *own, uint32_t worker,
-                                               uint32_t nworkers) {
+                                               uint32_t nworkers, uint32_t lanes, void *scratch) {
   memset(own, 0, sizeof *own);
   memset(ctx, 0, sizeof *ctx);
   ctx->routes = p.routes;
@@ -195,26 +219,36 @@ __device__ static inline void rk_cuda_ctx_init(rk_ctx *ctx, const rk_cuda_kparam
   ctx->accept = p.accept;
   ctx->naccept = p.naccept;
   ctx->full_spins = p.full_spins;
+  ctx->lane = lanes > 1 ? threadIdx.x % RK_WARP : 0;
+  ctx->lanes = lanes;
+  ctx->scratch = scratch;
 }
 
-template <rk_handler_fn H>
+/* Lanes: 1 (each lane runs its own message, or in order one lane after
+ * the other) or RK_LANES_MAX (the warp runs each message together). */
+template <rk_handler_fn H, uint32_t Lanes>
 __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   extern __shared__ uint64_t rk_cuda_smem_[];
   uint32_t lane = threadIdx.x % RK_WARP, warp = threadIdx.x / RK_WARP;
   uint32_t nwarps = blockDim.x / RK_WARP;
+  const uint32_t in_order = Lanes == 1 && p.in_order;
   rk_worker_stats *lines = (rk_worker_stats *)rk_cuda_smem_;
   rk_worker_stats *line = &lines[warp];
   rk_worker_stats *own = &lines[nwarps + warp];
-  rk_ctx *ctx = (rk_ctx *)&lines[2 * nwarps] + warp;
+  uint8_t *scratch = (uint8_t *)&lines[2 * nwarps] + (size_t)warp * RK_LANES_SCRATCH;
+  rk_ctx *ctx = (rk_ctx *)((uint8_t *)&lines[2 * nwarps] +
+                           (Lanes > 1 ? (size_t)nwarps * RK_LANES_SCRATCH : 0)) + warp;
   rk_worker_stats lane_own;
   rk_ctx lane_ctx;
-  if (p.in_order) {
+  if (in_order) {
     /* the warp is the worker; lane 0 sets up its shared context */
-    if (lane == 0) rk_cuda_ctx_init(ctx, p, own, blockIdx.x * nwarps + warp, gridDim.x * nwarps);
+    if (lane == 0)
+      rk_cuda_ctx_init(ctx, p, own, blockIdx.x * nwarps + warp, gridDim.x * nwarps, 1, NULL);
   } else {
     ctx = &lane_ctx;
     own = &lane_own;
-    rk_cuda_ctx_init(ctx, p, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x);
+    rk_cuda_ctx_init(ctx, p, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x,
+                     Lanes, Lanes > 1 ? scratch : NULL);
   }
   if (lane == 0) memset(line, 0, sizeof *line);
   /* relaxed: a flag the host polls at launch; it orders nothing. */
@@ -241,8 +275,9 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);
-      rk_cuda_handle<H>(ctx, inbox, pos, n, p.in_order, now);
-      rk_cuda_fold(own, p.in_order, line, now);
+      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, inbox, pos, n, now);
+      else rk_cuda_handle<H>(ctx, inbox, pos, n, in_order, now);
+      rk_cuda_fold(own, in_order, line, now);
     }
     if (e != seen_epoch) {
       mode = rk_cuda_control(p.ctl, line);
@@ -261,9 +296,9 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   }
 }
 
-#define RK_CUDA_ENTRY(kname, handler)                                          \
+#define RK_CUDA_ENTRY(kname, handler, lanes)                                   \
   __global__ void kname##_rk_cuda_entry(rk_cuda_kparams p) {                   \
-    rk_cuda_loop<handler>(p);                                                  \
+    rk_cuda_loop<handler, lanes>(p);                                           \
   }
 #define RK_CUDA_ENTRY_PTR(kname) ((const void *)kname##_rk_cuda_entry)
 

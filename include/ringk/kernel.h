@@ -70,9 +70,61 @@ typedef struct rk_ctx {
   const uint16_t *accept;        /* type ids the kernel accepts */
   uint32_t naccept;
   uint32_t full_spins;           /* polls of a full queue before RK_E_FULL */
+  uint32_t lane;                 /* 0 .. lanes-1 (see RK_KERNEL_DEFINE_LANES) */
+  uint32_t lanes;                /* threads running this handler call together */
+  void *scratch;                 /* RK_LANES_SCRATCH bytes the lanes share, in
+                                    kernels defined with lanes; else NULL */
 } rk_ctx;
 
 #define RK_STATE(ctx, T) ((T *)(ctx)->state)
+
+/* ---- lanes: one handler call run by a whole GPU warp ---------------------
+ * A kernel defined with RK_KERNEL_DEFINE_LANES has its handler called by
+ * the 32 lanes of a warp together, on the same message (a warp's messages
+ * one after another, in queue order): ctx->lane is 0..ctx->lanes-1, and the
+ * handler splits its work by lane (`for (i = ctx->lane; i < n; i +=
+ * ctx->lanes)`) and combines it with the helpers below. On the CPU lanes is
+ * 1 and they cost nothing. Every lane may send (each lane's sends keep
+ * their order); the handler's result is lane 0's. ctx->scratch holds
+ * RK_LANES_SCRATCH bytes that the lanes share for the duration of a call
+ * (one buffer per worker on the CPU). Every lane must reach each helper
+ * call, with the same arguments where they say so. */
+#define RK_LANES_MAX 32u
+#define RK_LANES_SCRATCH 1024u
+
+/* Orders the lanes' scratch (and other) writes before each other's reads. */
+RK_INLINE void rk_lanes_sync(const rk_ctx *ctx) {
+#if defined(__CUDA_ARCH__)
+  if (ctx->lanes > 1) __syncwarp();
+#else
+  (void)ctx;
+#endif
+}
+
+/* The sum of every lane's v, the same bits on every lane. */
+RK_INLINE double rk_lanes_sum_f64(const rk_ctx *ctx, double v) {
+#if defined(__CUDA_ARCH__)
+  if (ctx->lanes > 1)
+    for (int d = RK_LANES_MAX / 2; d > 0; d /= 2) v += __shfl_xor_sync(0xFFFFFFFFu, v, d);
+#else
+  (void)ctx;
+#endif
+  return v;
+}
+
+/* Lane 0's v, on every lane. */
+RK_INLINE int32_t rk_lanes_first_i32(const rk_ctx *ctx, int32_t v) {
+#if defined(__CUDA_ARCH__)
+  if (ctx->lanes > 1) v = __shfl_sync(0xFFFFFFFFu, v, 0);
+#else
+  (void)ctx;
+#endif
+  return v;
+}
+
+RK_INLINE uint32_t rk_lanes_first_u32(const rk_ctx *ctx, uint32_t v) {
+  return (uint32_t)rk_lanes_first_i32(ctx, (int32_t)v);
+}
 
 /* An in-progress send: reserved slot, its queue, where the payload goes. */
 typedef struct rk_send_ref {
@@ -182,12 +234,10 @@ RK_INLINE int rk_ctx_accepts(const rk_ctx *ctx, uint16_t type_id) {
   return 0;
 }
 
-/* Validates the claimed message in ref (taken from q), runs handler on it,
- * releases the slot and counts the outcome: handler errors, and malformed or
- * unknown messages, are counted on the worker. The slot is released only
- * after the handler returns: the handler decodes in place. */
-RK_INLINE void rk_dispatch_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref,
-                                rk_handler_fn handler, uint64_t now) {
+/* Validates the claimed message in ref and runs handler on it: the
+ * handler's result, or the named error of a malformed or unknown message.
+ * The handler decodes in place, so the slot stays claimed meanwhile. */
+RK_INLINE int rk_run_handler(rk_ctx *ctx, const rk_slot_ref *ref, rk_handler_fn handler) {
   rk_msg msg;
   int rc = rk_msg_decode(ref->data, ref->len, &msg);
   if (rc == RK_OK && !rk_ctx_accepts(ctx, msg.hdr.type_id)) rc = RK_E_UNKNOWN_TYPE;
@@ -195,6 +245,12 @@ RK_INLINE void rk_dispatch_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref,
     rc = handler(ctx, &msg);
     if (rc > 0) rc = RK_E_HANDLER;
   }
+  return rc;
+}
+
+/* Hands a handled message's slot back and counts the outcome on the
+ * worker: handler errors, and malformed or unknown messages, as errors. */
+RK_INLINE void rk_finish_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref, int rc, uint64_t now) {
   rk_queue_release(q, ref);
   if (rc == RK_OK) {
     rk_stat_inc(&ctx->stats->processed);
@@ -203,6 +259,12 @@ RK_INLINE void rk_dispatch_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref,
     rk_stat_error(ctx->stats, rc);
   }
   rk_stat_put_u64(&ctx->stats->last_activity, now);
+}
+
+/* rk_run_handler, then rk_finish_slot. */
+RK_INLINE void rk_dispatch_slot(rk_ctx *ctx, rk_queue *q, rk_slot_ref *ref,
+                                rk_handler_fn handler, uint64_t now) {
+  rk_finish_slot(ctx, q, ref, rk_run_handler(ctx, ref, handler), now);
 }
 
 /* Takes one message from q and dispatches it (rk_dispatch_slot). Returns
@@ -223,6 +285,8 @@ typedef struct rk_kernel_def {
   const void *cuda_entry;                /* __global__ entry; NULL without nvcc */
   const struct rk_msg_codec *const *types; /* accepted message types */
   uint32_t ntypes;
+  uint32_t lanes;                        /* GPU threads a handler call runs on:
+                                            1, or RK_LANES_MAX (..._LANES) */
 } rk_kernel_def;
 
 #ifdef __cplusplus
@@ -234,19 +298,25 @@ typedef struct rk_kernel_def {
 #if defined(__CUDACC__) && defined(RK_HAVE_CUDA)
 #include "ringk/cuda_loop.cuh"
 #else
-#define RK_CUDA_ENTRY(kname, handler)
+#define RK_CUDA_ENTRY(kname, handler, lanes)
 #define RK_CUDA_ENTRY_PTR(kname) NULL
 #endif
 
 /* Defines `const rk_kernel_def kname`, accepting the listed message types:
  *   RK_KERNEL_DEFINE(adder, adder_handler, &add_req_codec, &reset_codec);
- * Declare it elsewhere as `extern const rk_kernel_def adder;`. */
-#define RK_KERNEL_DEFINE(kname, handler, ...)                                 \
-  RK_CUDA_ENTRY(kname, handler)                                               \
+ * Declare it elsewhere as `extern const rk_kernel_def adder;`.
+ * RK_KERNEL_DEFINE_LANES defines one whose handler a GPU warp runs
+ * together (see "lanes" above). */
+#define RK_KERNEL_DEFINE_AS(kname, handler, nlanes, ...)                      \
+  RK_CUDA_ENTRY(kname, handler, nlanes)                                       \
   static const struct rk_msg_codec *const kname##_types_[] = {__VA_ARGS__};   \
   RK_EXTERN_C extern const rk_kernel_def kname;                               \
   RK_EXTERN_C const rk_kernel_def kname = {                                   \
       #kname, handler, RK_CUDA_ENTRY_PTR(kname), kname##_types_,              \
-      (uint32_t)(sizeof kname##_types_ / sizeof kname##_types_[0])}
+      (uint32_t)(sizeof kname##_types_ / sizeof kname##_types_[0]), nlanes}
+#define RK_KERNEL_DEFINE(kname, handler, ...) \
+  RK_KERNEL_DEFINE_AS(kname, handler, 1u, __VA_ARGS__)
+#define RK_KERNEL_DEFINE_LANES(kname, handler, ...) \
+  RK_KERNEL_DEFINE_AS(kname, handler, RK_LANES_MAX, __VA_ARGS__)
 
 #endif /* RINGK_KERNEL_H */

@@ -392,6 +392,7 @@ void rk_ctx_fill(const rk_rt *rt, uint32_t kernel, uint32_t worker,
   ctx->accept = accept;
   ctx->naccept = k->def->ntypes;
   ctx->full_spins = rt->opts.full_spins;
+  ctx->lanes = 1;
 }
 
 void rk_kernel_accept_ids(const rk_kernel_def *def, uint16_t *ids) {

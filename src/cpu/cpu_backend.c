@@ -19,6 +19,7 @@ typedef struct cpu_worker {
   int joined;
   rk_ctx ctx;
   rk_handler_fn handler;
+  _Alignas(16) uint8_t scratch[RK_LANES_SCRATCH]; /* ctx.scratch of a lanes kernel */
 } cpu_worker;
 
 typedef struct cpu_kernel {
@@ -97,6 +98,8 @@ static int cpu_start_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
     rk_ctx_fill(rt, i, w, be->routes, rt->to_host, ck->state, ck->accept,
                 &k->stats[w], k->ctl, &wk->ctx);
     wk->handler = k->def->handler;
+    /* a CPU worker is a warp of one lane */
+    if (k->def->lanes > 1) wk->ctx.scratch = wk->scratch;
     if (pthread_create(&wk->thread, NULL, cpu_worker_main, wk) != 0) return RK_E_NOMEM;
     wk->started = 1;
   }

@@ -167,7 +167,7 @@ static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
       return RK_E_INVAL;
     }
     rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry, (int)t,
-                                                           rk_cuda_shared_bytes(t / RK_WARP)));
+                                                           rk_cuda_shared_bytes(t / RK_WARP, k->def->lanes)));
     if (rc != RK_OK) return rc;
     load += per_sm ? (double)k->opts.workers / ((double)per_sm * sms) : 2.0;
   }
@@ -354,7 +354,8 @@ static int cuda_launch_kernels(rk_rt *rt, cuda_backend *be, int64_t offset) {
     void *args[] = {&kp};
     int rc = CU(cudaLaunchKernel(rt->kernels[i].def->cuda_entry, dim3(rt->kernels[i].opts.workers),
                                  dim3(be->kernels[i].threads), args,
-                                 rk_cuda_shared_bytes(be->kernels[i].nwarps), be->streams[i]));
+                                 rk_cuda_shared_bytes(be->kernels[i].nwarps, rt->kernels[i].def->lanes),
+                                 be->streams[i]));
     if (rc != RK_OK) return rc;
     be->started = i + 1;
   }

@@ -31,3 +31,23 @@ RK_HD static int pl_stage_handler(rk_ctx *ctx, const rk_msg *msg) {
 }
 
 RK_KERNEL_DEFINE(pl_stage, pl_stage_handler, &pl_num_codec);
+
+RK_HD static int pl_lanes_handler(rk_ctx *ctx, const rk_msg *msg) {
+  pl_num m;
+  int rc = pl_num_decode_msg(msg, &m);
+  if (rc != RK_OK) return rc;
+  int64_t *part = (int64_t *)ctx->scratch;
+  part[ctx->lane] = (int64_t)(ctx->lane + 1) * m.value;
+  rk_lanes_sync(ctx);
+  int64_t all = 0;
+  for (uint32_t i = 0; i < ctx->lanes; i++) all += part[i];
+  double check = rk_lanes_sum_f64(ctx, (double)part[ctx->lane]);
+  /* every lane has read the scratch before the next message's writes */
+  rk_lanes_sync(ctx);
+  if (check != (double)all) return RK_E_HANDLER;
+  if (ctx->lane != 0) return RK_OK;
+  if (m.value < 0) return RK_E_RANGE;
+  m.value = all;
+  return pl_num_send(ctx, RK_STATE(ctx, pl_stage_state)->next, &m);
+}
+RK_KERNEL_DEFINE_LANES(pl_lanes, pl_lanes_handler, &pl_num_codec);

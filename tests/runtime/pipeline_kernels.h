@@ -44,6 +44,13 @@ typedef struct pl_stage_state {
 extern "C" {
 #endif
 extern const rk_kernel_def pl_stage;
+/* Defined with lanes (state: pl_stage_state, next only): each lane puts
+ * (lane + 1) * value into the shared scratch, every lane sums all of it and
+ * checks the sum against rk_lanes_sum_f64, and lane 0 forwards the sum:
+ * value * L(L+1)/2 for L lanes (1 on the CPU, 32 on the GPU). A negative
+ * value is an error on lane 0 only (counted once); a disagreement between
+ * the lanes is RK_E_HANDLER. */
+extern const rk_kernel_def pl_lanes;
 #ifdef __cplusplus
 }
 #endif

@@ -120,8 +120,60 @@ static void test_send_errors(int argc, char **argv) {
   CHECK_OK(rk_runtime_close(&rt));
 }
 
+/* A kernel defined with lanes: each message is one handler call by all
+ * lanes (a warp on the GPU) that share scratch and sums; it is counted
+ * once, forwarded once, and an error on lane 0 is counted once. */
+static void test_lanes(int argc, char **argv) {
+  enum { N = 3000 };
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  pl_stage_state s;
+  memset(&s, 0, sizeof s);
+  s.next = RK_ADDR_HOST;
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = 256;
+  o.workers = 2;
+  o.threads_per_worker = 64;
+  o.state = &s;
+  o.state_size = sizeof s;
+  uint32_t k;
+  CHECK_OK(rk_kernel_add(&rt, &pl_lanes, &o, &k));
+  CHECK_OK(rk_runtime_launch(&rt));
+  CHECK_OK(rk_kernel_activate(&rt, k));
+  int64_t lanes = strcmp(rk_runtime_backend(&rt), "cuda") == 0 ? 32 : 1;
+  static uint8_t seen[N];
+  memset(seen, 0, sizeof seen);
+  uint64_t sent = 0, got = 0, bad = 0, negative = 0;
+  while (got + negative < N) {
+    while (sent < N && sent - got - negative < 200) {
+      pl_num m = rt_num(sent, sent % 10 == 9 ? -1 : (int64_t)sent + 1);
+      CHECK_OK(RK_HOST_SEND(&rt, k, pl_num, &m, 5 * RT_SEC));
+      negative += m.value < 0;
+      sent++;
+    }
+    pl_num r = rt_num(UINT64_MAX, 0);
+    if (rt_recv_num(&rt, &r, 10 * RT_SEC) != RK_OK) break;
+    if (r.index >= N || seen[r.index] || r.value != ((int64_t)r.index + 1) * lanes * (lanes + 1) / 2)
+      bad++;
+    else
+      seen[r.index] = 1;
+    got++;
+  }
+  CHECK_EQ_INT(got, N - N / 10);
+  CHECK_EQ_INT(bad, 0);
+  RT_WAIT_FOR(rt_telemetry(&rt, k).processed + rt_telemetry(&rt, k).errors == N, 5 * RT_SEC);
+  rk_kernel_telemetry t = rt_telemetry(&rt, k);
+  CHECK_EQ_INT(t.processed, N - N / 10);
+  CHECK_EQ_INT(t.errors, N / 10);
+  CHECK_EQ_INT(t.last_error, RK_E_RANGE);
+  CHECK_EQ_INT(t.sent, N - N / 10);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
 int main(int argc, char **argv) {
   test_three_stages(argc, argv);
+  test_lanes(argc, argv);
   test_send_errors(argc, argv);
   return CHECK_DONE("test_pipeline");
 }
