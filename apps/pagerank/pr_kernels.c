@@ -14,34 +14,58 @@ RK_HD static int pr_send_go(rk_ctx *ctx, uint32_t iter, uint32_t b0, uint32_t b1
   return pr_go_send(ctx, PR_SENDER, &g);
 }
 
+/* The sender and the aggregator are defined with lanes: on the GPU a
+ * warp's 32 lanes run each message together, splitting a block's segments
+ * or a batch's entries between them (a lane a segment, so 32 gathers are in
+ * flight at once); on the CPU lanes is 1 and the loops are plain. A batch
+ * under construction lives in the lanes' scratch. */
+RK_STATIC_ASSERT(sizeof(pr_contrib) <= RK_LANES_SCRATCH, "a batch fits the lanes' scratch");
+
+/* Lane 0 sends the n entries the lanes wrote into c; every lane gets the
+ * result, after which c may be written again. */
+RK_HD static int pr_flush(rk_ctx *ctx, pr_contrib *c, uint32_t n) {
+  int rc = RK_OK;
+  rk_lanes_sync(ctx);
+  if (ctx->lane == 0) {
+    c->node_count = n;
+    c->value_count = n;
+    rc = pr_contrib_send(ctx, PR_AGGREGATOR, c);
+  }
+  return rk_lanes_first_i32(ctx, rc);
+}
+
 /* Sends block b's entries to its target partition in batches. Partition 0's
  * blocks send one batch even when empty, so every partition receives at
  * least one batch per iteration (the plan counts it). */
 RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
                                uint32_t iter, double dangling, pr_contrib *c) {
   const double *y = s->y[iter & 1];
-  uint32_t p = b / s->nparts;
-  c->iter = iter;
-  c->part = b % s->nparts;
-  c->dangling = dangling;
-  c->node_count = 0;
+  uint64_t seg0 = s->blk_seg[b], seg1 = s->blk_seg[b + 1];
+  if (ctx->lane == 0) {
+    c->iter = iter;
+    c->part = b % s->nparts;
+    c->dangling = dangling;
+  }
+  uint32_t n = 0;
   int sent = 0;
-  for (uint64_t seg = s->blk_seg[b]; seg < s->blk_seg[b + 1]; seg++) {
-    double sum = 0.0;
-    for (uint64_t e = s->seg_src[seg]; e < s->seg_src[seg + 1]; e++) sum += y[s->src[e]];
-    c->node[c->node_count] = s->seg_node[seg];
-    c->value[c->node_count] = sum;
-    if (++c->node_count == PR_BATCH) {
-      c->value_count = c->node_count;
-      int rc = pr_contrib_send(ctx, PR_AGGREGATOR, c);
+  for (uint64_t base = seg0; base < seg1; base += ctx->lanes) {
+    if (n + ctx->lanes > PR_BATCH) {
+      int rc = pr_flush(ctx, c, n);
       if (rc != RK_OK) return rc;
-      c->node_count = 0;
+      n = 0;
       sent = 1;
     }
+    uint64_t seg = base + ctx->lane;
+    if (seg < seg1) {
+      double sum = 0.0;
+      for (uint64_t e = s->seg_src[seg]; e < s->seg_src[seg + 1]; e++) sum += y[s->src[e]];
+      c->node[n + ctx->lane] = s->seg_node[seg];
+      c->value[n + ctx->lane] = sum;
+    }
+    n += seg1 - base < ctx->lanes ? (uint32_t)(seg1 - base) : ctx->lanes;
   }
-  if (c->node_count == 0 && (sent || p != 0)) return RK_OK;
-  c->value_count = c->node_count;
-  return pr_contrib_send(ctx, PR_AGGREGATOR, c);
+  if (n == 0 && (sent || b / s->nparts != 0)) return RK_OK;
+  return pr_flush(ctx, c, n);
 }
 
 RK_HD static int pr_sender_handler(rk_ctx *ctx, const rk_msg *msg) {
@@ -52,19 +76,24 @@ RK_HD static int pr_sender_handler(rk_ctx *ctx, const rk_msg *msg) {
   if (g.b0 >= g.b1 || g.b1 > s->nblocks) return RK_E_RANGE;
   if (g.b1 - g.b0 > s->leaf_blocks) {
     uint32_t mid = g.b0 + (g.b1 - g.b0) / 2;
-    rc = pr_send_go(ctx, g.iter, g.b0, mid, g.dangling);
-    return rc != RK_OK ? rc : pr_send_go(ctx, g.iter, mid, g.b1, g.dangling);
+    if (ctx->lane == 0) {
+      rc = pr_send_go(ctx, g.iter, g.b0, mid, g.dangling);
+      if (rc == RK_OK) rc = pr_send_go(ctx, g.iter, mid, g.b1, g.dangling);
+    }
+    return rk_lanes_first_i32(ctx, rc);
   }
-  pr_contrib c;
+  pr_contrib own;
+  pr_contrib *c = ctx->scratch ? (pr_contrib *)ctx->scratch : &own;
   for (uint32_t b = g.b0; b < g.b1 && rc == RK_OK; b++)
-    rc = pr_send_block(ctx, s, b, g.iter, g.dangling, &c);
+    rc = pr_send_block(ctx, s, b, g.iter, g.dangling, c);
   return rc;
 }
 
-/* New ranks for partition q; reports its L1 change and dangling mass. One
- * thread runs this loop, so it reads PR_FIN_RUN nodes' inputs before it
- * computes any of them: their loads are in flight together, not one round
- * trip to memory per node (a GPU thread does not run ahead by itself). */
+/* New ranks for partition q; lane 0 reports its L1 change and dangling
+ * mass. Each lane takes a contiguous share of the nodes and reads
+ * PR_FIN_RUN nodes' inputs before it computes any of them, so that their
+ * loads are in flight together (a GPU thread does not run ahead by itself:
+ * one lane finishing 16k nodes one load at a time took milliseconds). */
 #define PR_FIN_RUN 8u
 RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t iter,
                                 double dangling) {
@@ -73,9 +102,13 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t i
   double *RK_RESTRICT acc = s->acc;
   double *RK_RESTRICT y_next = s->y[(iter + 1) & 1];
   const double *RK_RESTRICT inv_deg = s->inv_deg;
+  uint32_t lo = s->part_lo[q], size = s->part_lo[q + 1] - lo;
+  uint32_t share = (size + ctx->lanes - 1) / ctx->lanes;
+  uint32_t v0 = lo + (share * ctx->lane < size ? share * ctx->lane : size);
+  uint32_t v1 = lo + (share * (ctx->lane + 1) < size ? share * (ctx->lane + 1) : size);
   double l1 = 0.0, dangling_next = 0.0;
-  for (uint32_t v = s->part_lo[q], hi = s->part_lo[q + 1]; v < hi; v += PR_FIN_RUN) {
-    uint32_t k = hi - v < PR_FIN_RUN ? hi - v : PR_FIN_RUN;
+  for (uint32_t v = v0; v < v1; v += PR_FIN_RUN) {
+    uint32_t k = v1 - v < PR_FIN_RUN ? v1 - v : PR_FIN_RUN;
     double a[PR_FIN_RUN] = {0}, d[PR_FIN_RUN] = {0}, old[PR_FIN_RUN] = {0};
     for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
       if (i >= k) break;
@@ -96,34 +129,54 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t i
   pr_partial out;
   out.iter = iter;
   out.part = q;
-  out.l1 = l1;
-  out.dangling = dangling_next;
-  return pr_partial_send(ctx, PR_CHECKER, &out);
+  out.l1 = rk_lanes_sum_f64(ctx, l1);
+  out.dangling = rk_lanes_sum_f64(ctx, dangling_next);
+  int rc = ctx->lane == 0 ? pr_partial_send(ctx, PR_CHECKER, &out) : RK_OK;
+  return rk_lanes_first_i32(ctx, rc);
+}
+
+/* RK_OK if every entry of c targets partition c->part; the lanes check a
+ * share each and agree on the answer. */
+RK_HD static int pr_check_batch(rk_ctx *ctx, const pr_state *s, const pr_contrib *c) {
+  if (c->part >= s->nparts || c->node_count != c->value_count) return RK_E_MALFORMED;
+  uint32_t lo = s->part_lo[c->part], hi = s->part_lo[c->part + 1];
+  double bad = 0.0;
+  for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
+    bad += c->node[i] < lo || c->node[i] >= hi;
+  return rk_lanes_sum_f64(ctx, bad) != 0.0 ? RK_E_RANGE : RK_OK;
 }
 
 RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   pr_state *s = RK_STATE(ctx, pr_state);
-  pr_contrib c;
-  int rc = pr_contrib_decode_msg(msg, &c);
+  pr_contrib own;
+  pr_contrib *c = ctx->scratch ? (pr_contrib *)ctx->scratch : &own;
+  int rc = ctx->lane == 0 ? pr_contrib_decode_msg(msg, c) : RK_OK;
+  rc = rk_lanes_first_i32(ctx, rc);
   if (rc != RK_OK) return rc;
-  if (c.part >= s->nparts || c.node_count != c.value_count) return RK_E_MALFORMED;
-  uint32_t lo = s->part_lo[c.part], hi = s->part_lo[c.part + 1];
-  for (uint32_t i = 0; i < c.node_count; i++)
-    if (c.node[i] < lo || c.node[i] >= hi) return RK_E_RANGE;
+  rk_lanes_sync(ctx);
+  if ((rc = pr_check_batch(ctx, s, c)) != RK_OK) return rc;
   /* One worker owns acc alone; several share it through atomics. */
   if (ctx->nworkers == 1) {
-    for (uint32_t i = 0; i < c.node_count; i++) s->acc[c.node[i]] += c.value[i];
+    for (uint32_t i = 0; i < c->node_count; i++) s->acc[c->node[i]] += c->value[i];
   } else {
-    for (uint32_t i = 0; i < c.node_count; i++) rk_atomic_add_f64(&s->acc[c.node[i]], c.value[i]);
+    for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
+      rk_atomic_add_f64(&s->acc[c->node[i]], c->value[i]);
   }
+  /* Every lane's adds before lane 0's increment, which releases them. */
+  rk_lanes_sync(ctx);
+  uint32_t part = c->part, iter = c->iter;
+  double dangling = c->dangling;
   /* acq_rel: our adds are released to, and everyone's acquired by, the
    * worker whose increment completes the partition. */
-  uint32_t got = rk_fetch_add_acq_rel_u32(&s->received[c.part], 1) + 1;
-  if (got < s->expected[c.part]) return RK_OK;
+  uint32_t got = ctx->lane == 0 ? rk_fetch_add_acq_rel_u32(&s->received[part], 1) + 1 : 0;
+  got = rk_lanes_first_u32(ctx, got);
+  if (got < s->expected[part]) return RK_OK;
+  /* lane 0's acquire, then the barrier, before any lane reads acc */
+  rk_lanes_sync(ctx);
   /* Only the next iteration touches this counter again, and it starts
    * after the checker heard from us: the message chain orders it. */
-  s->received[c.part] = 0;
-  return pr_finish_part(ctx, s, c.part, c.iter, c.dangling);
+  if (ctx->lane == 0) s->received[part] = 0;
+  return pr_finish_part(ctx, s, part, iter, dangling);
 }
 
 RK_HD static int pr_checker_partial(rk_ctx *ctx, pr_state *s, const pr_partial *p) {
@@ -157,6 +210,12 @@ RK_HD static int pr_checker_handler(rk_ctx *ctx, const rk_msg *msg) {
   return rc != RK_OK ? rc : pr_checker_partial(ctx, s, &p);
 }
 
+/* Each of the sender and the aggregator twice: lane-parallel (a lane a
+ * message: the most messages in flight, for large graphs) and with lanes
+ * (a warp a message: the shortest walk per message, for small graphs);
+ * pr_mp.c picks. */
 RK_KERNEL_DEFINE(pr_sender, pr_sender_handler, &pr_go_codec);
 RK_KERNEL_DEFINE(pr_aggregator, pr_aggregator_handler, &pr_contrib_codec);
+RK_KERNEL_DEFINE_LANES(pr_sender_lanes, pr_sender_handler, &pr_go_codec);
+RK_KERNEL_DEFINE_LANES(pr_aggregator_lanes, pr_aggregator_handler, &pr_contrib_codec);
 RK_KERNEL_DEFINE(pr_checker, pr_checker_handler, &pr_partial_codec, &pr_start_codec);

@@ -100,6 +100,9 @@ extern "C" {
 #endif
 extern const rk_kernel_def pr_sender;
 extern const rk_kernel_def pr_aggregator;
+/* The same handlers, run by a whole GPU warp per message (RK_KERNEL_DEFINE_LANES). */
+extern const rk_kernel_def pr_sender_lanes;
+extern const rk_kernel_def pr_aggregator_lanes;
 extern const rk_kernel_def pr_checker;
 #ifdef __cplusplus
 }
