@@ -160,7 +160,9 @@ __device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, rk_queue *q, uin
     ref.len = ref.slot->len;
     /* the lanes decode the same bytes, so they agree on whether H runs */
     int rc = rk_run_handler(ctx, &ref, H);
-    /* lane 0's result, once every lane has left the handler */
+    /* every lane's scratch accesses before the next message's; then lane
+     * 0's result */
+    __syncwarp();
     rc = __shfl_sync(RK_FULL_MASK, rc, 0);
     if (ctx->lane == 0) rk_finish_slot(ctx, q, &ref, rc, now);
   }

@@ -112,10 +112,15 @@ RK_INLINE double rk_lanes_sum_f64(const rk_ctx *ctx, double v) {
   return v;
 }
 
-/* Lane 0's v, on every lane. */
+/* Lane 0's v, on every lane; like rk_lanes_sync it also orders every
+ * lane's earlier memory accesses before any lane's later ones (a shuffle
+ * alone does not), so that lane 0 may read scratch the others write next. */
 RK_INLINE int32_t rk_lanes_first_i32(const rk_ctx *ctx, int32_t v) {
 #if defined(__CUDA_ARCH__)
-  if (ctx->lanes > 1) v = __shfl_sync(0xFFFFFFFFu, v, 0);
+  if (ctx->lanes > 1) {
+    __syncwarp();
+    v = __shfl_sync(0xFFFFFFFFu, v, 0);
+  }
 #else
   (void)ctx;
 #endif
