@@ -3,8 +3,9 @@
 # CUDA backend, run every ctest test labelled gpu (runtime, lifecycle,
 # pipeline, faults, device queue stress, PageRank against the reference, a
 # soak), run them again under compute-sanitizer (memcheck on all but the
-# planted trap; racecheck and synccheck on the device queue and the
-# pipeline), run the GPU benchmarks, and print a short table last. Logs go
+# planted trap; racecheck and synccheck on the device queue, the pipeline
+# and PageRank, whose kernels share scratch between lanes), run the GPU
+# benchmarks, and print a short table last. Logs go
 # to $OUT when it is set (else build-gpu-check/logs).
 #
 #   scripts/gpu-check.sh            # every stage; RK_SOAK_SECONDS defaults to 60
@@ -68,7 +69,7 @@ stage_sanitize() {
     case $t in test_cuda_fault | test_soak_cuda) continue ;; esac # a planted trap; too long
     san memcheck "$t"
   done
-  for t in test_cuda_queue test_pipeline_cuda; do
+  for t in test_cuda_queue test_pipeline_cuda test_pagerank_mp_cuda; do
     san racecheck "$t"
     san synccheck "$t"
   done
@@ -96,7 +97,8 @@ for s in $STAGES; do
 done
 
 echo
-echo "== ringk gpu-check: $(cat "$LOGS/card.txt" 2>/dev/null), $(date -u +%F), $(git -C "$ROOT" rev-parse --short HEAD)"
+# RK_COMMIT names the code when the checkout's git metadata is not at hand.
+echo "== ringk gpu-check: $(cat "$LOGS/card.txt" 2>/dev/null), $(date -u +%F), ${RK_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD)}"
 printf '%s\n' "${ROWS[@]}" | tee "$LOGS/summary.txt"
 [ -f "$LOGS/ctest-gpu-rows.txt" ] && cat "$LOGS/ctest-gpu-rows.txt"
 for f in "$LOGS"/bench-*.log; do [ -f "$f" ] && { echo; tail -25 "$f"; }; done
