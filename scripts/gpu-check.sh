@@ -3,8 +3,9 @@
 # CUDA backend, run every ctest test labelled gpu (runtime, lifecycle,
 # pipeline, faults, device queue stress, PageRank against the reference, a
 # soak), run them again under compute-sanitizer (memcheck on all but the
-# planted trap; racecheck and synccheck on the device queue, the pipeline
-# and PageRank, whose kernels share scratch between lanes), run the GPU
+# planted trap; racecheck and synccheck on the device queue, the
+# many-warp runtime test, the pipeline and PageRank, whose kernels share
+# scratch between lanes), run the GPU
 # benchmarks, and print a short table last. Logs go
 # to $OUT when it is set (else build-gpu-check/logs).
 #
@@ -69,7 +70,7 @@ stage_sanitize() {
     case $t in test_cuda_fault | test_soak_cuda) continue ;; esac # a planted trap; too long
     san memcheck "$t"
   done
-  for t in test_cuda_queue test_pipeline_cuda test_pagerank_mp_cuda; do
+  for t in test_cuda_queue test_cuda_runtime test_pipeline_cuda test_pagerank_mp_cuda; do
     san racecheck "$t"
     san synccheck "$t"
   done

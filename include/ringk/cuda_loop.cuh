@@ -70,37 +70,58 @@ __device__ static inline uint64_t rk_cuda_globaltimer(void) {
   return t;
 }
 
-/* Per-warp control reading and acknowledgement (rk_worker_control) into the
- * warp's line, by lane 0, broadcast. */
+/* A warp's line in shared memory has one writer (lane 0 of the warp) and
+ * one reader (lane 0 of warp 0, the block's publisher). Both sides use
+ * atomic instructions: relaxed atomic loads and stores compile to plain
+ * shared-memory accesses, which compute-sanitizer's racecheck reports as
+ * races between the warps. */
+__device__ static inline uint64_t rk_line_get(uint64_t *p) {
+  return atomicAdd((unsigned long long *)p, 0ull);
+}
+__device__ static inline void rk_line_add(uint64_t *p, uint64_t v) {
+  atomicAdd((unsigned long long *)p, (unsigned long long)v);
+}
+__device__ static inline void rk_line_put(uint64_t *p, uint64_t v) {
+  atomicExch((unsigned long long *)p, (unsigned long long)v);
+}
+
+/* Per-warp control reading and acknowledgement (rk_worker_control, with
+ * the acknowledgement stored in the warp's line), by lane 0, broadcast. */
 __device__ static inline int rk_cuda_control(const rk_kernel_control *ctl, rk_worker_stats *line) {
   uint32_t lane = threadIdx.x % RK_WARP;
   int c = 0;
-  if (lane == 0) c = rk_worker_control(ctl, line);
+  if (lane == 0) {
+    uint32_t epoch;
+    c = rk_control_read(ctl, &epoch);
+    if (epoch != rk_line_get(&line->epoch_seen)) {
+      /* release (device): our last handler's effects before the
+       * acknowledgement the publisher acquires. */
+      cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+      rk_line_put(&line->epoch_seen, epoch);
+    }
+  }
   return __shfl_sync(RK_FULL_MASK, c, 0);
 }
 
-/* Lane 0 of warp 0: folds the warps' shared counters into the block's
- * mapped stats line when they changed. The epoch acknowledged is the oldest
- * any warp acknowledged, so the host hears "seen" only once every warp has
- * left the handlers it was in. */
-__device__ static inline void rk_cuda_publish(const rk_worker_stats *w, uint32_t nwarps,
+/* Lane 0 of warp 0: folds the warps' lines into the block's mapped stats
+ * line when they changed. The epoch acknowledged is the oldest any warp
+ * acknowledged, so the host hears "seen" only once every warp has left the
+ * handlers it was in. */
+__device__ static inline void rk_cuda_publish(rk_worker_stats *w, uint32_t nwarps,
                                               rk_worker_stats *out, rk_worker_stats *last) {
   rk_worker_stats s;
   memset(&s, 0, sizeof s);
   s.epoch_seen = UINT64_MAX;
   for (uint32_t i = 0; i < nwarps; i++) {
-    /* relaxed: each field has one writer (its warp); a snapshot suffices. */
-    s.processed += rk_load_relaxed_u64(&w[i].processed);
-    s.errors += rk_load_relaxed_u64(&w[i].errors);
-    s.sent += rk_load_relaxed_u64(&w[i].sent);
-    s.send_failed += rk_load_relaxed_u64(&w[i].send_failed);
-    uint64_t t = rk_load_relaxed_u64(&w[i].last_activity);
+    s.processed += rk_line_get(&w[i].processed);
+    s.errors += rk_line_get(&w[i].errors);
+    s.sent += rk_line_get(&w[i].sent);
+    s.send_failed += rk_line_get(&w[i].send_failed);
+    uint64_t t = rk_line_get(&w[i].last_activity);
     if (t > s.last_activity) s.last_activity = t;
-    int32_t e = rk_load_relaxed_i32(&w[i].last_error);
+    int32_t e = atomicAdd((int *)&w[i].last_error, 0);
     if (e != RK_OK) s.last_error = e;
-    /* acquire: pairs with the warp's release of epoch_seen, so its handler
-     * effects are ordered before our (cumulative) release below. */
-    uint64_t ep = rk_load_acquire_u64(&w[i].epoch_seen);
+    uint64_t ep = rk_line_get(&w[i].epoch_seen);
     if (ep < s.epoch_seen) s.epoch_seen = ep;
   }
   if (s.processed != last->processed || s.errors != last->errors) {
@@ -114,9 +135,14 @@ __device__ static inline void rk_cuda_publish(const rk_worker_stats *w, uint32_t
     rk_sys_store_relaxed_u64(&out->send_failed, s.send_failed);
     rk_sys_store_relaxed_u32((uint32_t *)&out->last_error, (uint32_t)s.last_error);
   }
-  /* release (system): the counters above, and every handler effect the
-   * warps ordered before their acknowledgement, reach the host first. */
-  if (s.epoch_seen != last->epoch_seen) rk_sys_store_release_u64(&out->epoch_seen, s.epoch_seen);
+  if (s.epoch_seen != last->epoch_seen) {
+    /* acquire (device): pairs with each warp's release before its
+     * acknowledgement, so its handler effects are ordered before... */
+    cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+    /* release (system): ...the counters above and those effects reach the
+     * host before the acknowledgement. */
+    rk_sys_store_release_u64(&out->epoch_seen, s.epoch_seen);
+  }
   *last = s;
 }
 
@@ -189,18 +215,16 @@ __device__ static inline void rk_cuda_fold(rk_worker_stats *own, uint32_t one_se
     own->last_error = RK_OK;
   }
   if (lane != 0) return;
-  /* relaxed: this lane is the line's one writer; the publisher reads a
-   * snapshot, and the acknowledgement's release orders what must be. */
   if (processed + errors != 0) {
-    rk_store_relaxed_u64(&line->processed, line->processed + processed);
-    rk_store_relaxed_u64(&line->errors, line->errors + errors);
-    rk_store_relaxed_u64(&line->last_activity, now);
+    rk_line_add(&line->processed, processed);
+    rk_line_add(&line->errors, errors);
+    rk_line_put(&line->last_activity, now);
   }
   if (sent + failed != 0) {
-    rk_store_relaxed_u64(&line->sent, line->sent + sent);
-    rk_store_relaxed_u64(&line->send_failed, line->send_failed + failed);
+    rk_line_add(&line->sent, sent);
+    rk_line_add(&line->send_failed, failed);
   }
-  if (erred) rk_store_relaxed_i32(&line->last_error, err);
+  if (erred) atomicExch((int *)&line->last_error, err);
 }
 
 /* A context for worker `worker` of nworkers, counting into own. */

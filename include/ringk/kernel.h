@@ -221,16 +221,23 @@ enum { RK_CTL_RUN = 0, RK_CTL_HOLD = 1, RK_CTL_STOP = 2 };
  * kernel's control block and acknowledges its epoch in the worker's
  * published stats, which tells the host that this worker has seen the
  * change and is not inside a handler. */
-RK_INLINE int rk_worker_control(const rk_kernel_control *ctl, rk_worker_stats *stats) {
+/* The control block's mode (RK_CTL_*) and, in *epoch, the epoch it is of. */
+RK_INLINE int rk_control_read(const rk_kernel_control *ctl, uint32_t *epoch) {
   /* acquire: pairs with the host's release of epoch, which it stores after
    * the flags, so the flags read below are at least that new. */
-  uint32_t epoch = rk_load_acquire_u32(&ctl->epoch);
+  *epoch = rk_load_acquire_u32(&ctl->epoch);
   uint32_t stop = rk_load_relaxed_u32(&ctl->stop);
   uint32_t active = rk_load_relaxed_u32(&ctl->active);
+  return stop ? RK_CTL_STOP : active ? RK_CTL_RUN : RK_CTL_HOLD;
+}
+
+RK_INLINE int rk_worker_control(const rk_kernel_control *ctl, rk_worker_stats *stats) {
+  uint32_t epoch;
+  int mode = rk_control_read(ctl, &epoch);
   if (epoch != stats->epoch_seen)
     /* release: our last handler's effects happen before the host sees it. */
     rk_store_release_u64(&stats->epoch_seen, epoch);
-  return stop ? RK_CTL_STOP : active ? RK_CTL_RUN : RK_CTL_HOLD;
+  return mode;
 }
 
 RK_INLINE int rk_ctx_accepts(const rk_ctx *ctx, uint16_t type_id) {
