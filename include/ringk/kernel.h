@@ -217,10 +217,6 @@ struct rk_msg_codec;
 
 enum { RK_CTL_RUN = 0, RK_CTL_HOLD = 1, RK_CTL_STOP = 2 };
 
-/* Run by each worker at the top of its loop, outside any handler: reads the
- * kernel's control block and acknowledges its epoch in the worker's
- * published stats, which tells the host that this worker has seen the
- * change and is not inside a handler. */
 /* The control block's mode (RK_CTL_*) and, in *epoch, the epoch it is of. */
 RK_INLINE int rk_control_read(const rk_kernel_control *ctl, uint32_t *epoch) {
   /* acquire: pairs with the host's release of epoch, which it stores after
@@ -231,6 +227,10 @@ RK_INLINE int rk_control_read(const rk_kernel_control *ctl, uint32_t *epoch) {
   return stop ? RK_CTL_STOP : active ? RK_CTL_RUN : RK_CTL_HOLD;
 }
 
+/* Run by each worker at the top of its loop, outside any handler: reads the
+ * kernel's control block and acknowledges its epoch in the worker's
+ * published stats, which tells the host that this worker has seen the
+ * change and is not inside a handler. */
 RK_INLINE int rk_worker_control(const rk_kernel_control *ctl, rk_worker_stats *stats) {
   uint32_t epoch;
   int mode = rk_control_read(ctl, &epoch);
