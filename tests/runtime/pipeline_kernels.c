@@ -17,6 +17,9 @@ RK_HD static int pl_stage_handler(rk_ctx *ctx, const rk_msg *msg) {
   pl_num m;
   int rc = pl_num_decode_msg(msg, &m);
   if (rc != RK_OK) return rc;
+  /* a kernel defined without lanes: one thread a call, no shared scratch
+   * (every test that counts errors would see a breach) */
+  if (ctx->lanes != 1 || ctx->lane != 0 || ctx->scratch != NULL) return RK_E_HANDLER;
   pl_stage_state *s = RK_STATE(ctx, pl_stage_state);
   rk_fetch_add_relaxed_u64(&s->seen, 1);
   rk_store_relaxed_u64(&s->last_index, m.index);

@@ -43,6 +43,8 @@ typedef struct pl_stage_state {
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* pl_stage also checks that it runs as a kernel without lanes does (lanes
+ * 1, lane 0, no scratch), and fails the message otherwise. */
 extern const rk_kernel_def pl_stage;
 /* Defined with lanes (state: pl_stage_state, next only): each lane puts
  * (lane + 1) * value into the shared scratch, every lane sums all of it and
