@@ -14,11 +14,12 @@ RK_HD static int pr_send_go(rk_ctx *ctx, uint32_t iter, uint32_t b0, uint32_t b1
   return pr_go_send(ctx, PR_SENDER, &g);
 }
 
-/* The sender and the aggregator are defined with lanes: on the GPU a
- * warp's 32 lanes run each message together, splitting a block's segments
- * or a batch's entries between them (a lane a segment, so 32 gathers are in
- * flight at once); on the CPU lanes is 1 and the loops are plain. A batch
- * under construction lives in the lanes' scratch. */
+/* The sender and the aggregator are written for lanes and defined both
+ * ways (end of file). With lanes, a GPU warp's 32 lanes run each message
+ * together, splitting a block's segments or a batch's entries between them
+ * (a lane a segment, so 32 gathers are in flight at once), and a batch
+ * under construction lives in the lanes' scratch; without (and on the CPU)
+ * lanes is 1, the loops are plain and the batch is on the stack. */
 RK_STATIC_ASSERT(sizeof(pr_contrib) <= RK_LANES_SCRATCH, "a batch fits the lanes' scratch");
 
 /* Lane 0 sends the n entries the lanes wrote into c; every lane gets the

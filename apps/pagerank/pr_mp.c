@@ -173,8 +173,9 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
 }
 
 /* CUDA: nparts^2 blocks of about PR_GPU_BLOCK_EDGES edges each, every block
- * a leaf that one GPU thread sends: small graphs get few partitions (each
- * partition adds messages to every iteration), large ones up to 256. */
+ * a leaf that one GPU thread (or, with few leaves, one warp) sends: small
+ * graphs get few partitions (each partition adds messages to every
+ * iteration), large ones up to 256. */
 static uint32_t gpu_parts(uint64_t m) {
   uint32_t p = 1;
   while (p < PR_GPU_MAX_PARTS && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;

@@ -280,7 +280,6 @@ __device__ static void bk_ring_fill(rk_queue *q, uint64_t pos, uint32_t n) {
 
 /* A full queue backs off as rk_send_begin does (rk_cpu_relax). */
 __device__ static void bk_ring_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
-  uint32_t lane = threadIdx.x % RK_WARP;
   while (!bk_ring_stopping(c, end)) {
     uint64_t pos;
     uint32_t n = rk_warp_reserve(q, RK_WARP, &pos);
@@ -305,9 +304,7 @@ __device__ static void bk_ring_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end
     }
     if (lane < n) {
       rk_slot_ref ref;
-      ref.pos = pos + lane;
-      ref.slot = rk_queue_slot(q, ref.pos);
-      ref.data = (uint8_t *)(ref.slot + 1);
+      rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
       uint4 first = *(const uint4 *)ref.data;
       if (first.x != BK_RING_MAGIC || ref.slot->len != q->slot_size) atomicAdd(&c->bad, 1u);
       rk_queue_release(q, &ref);

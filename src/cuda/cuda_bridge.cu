@@ -101,8 +101,7 @@ __device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t
     /* release (system): bytes and len reach the host before the seq. */
     rk_sys_store_release_u64(&d->seq, head + lane + 1);
     rk_slot_ref ref;
-    ref.slot = ss;
-    ref.pos = spos + lane;
+    rk_slot_ref_set(&ref, ss, spos + lane, len);
     rk_queue_release(p.staging, &ref);
   }
   if (lane == 0) {
