@@ -2,7 +2,9 @@
  * bare GPU programs that bound it, all in one process, printed as one
  * markdown table (ratio = ringk / floor).
  *
- *   rk_bench_cuda [--warps W] [--out FILE]
+ *   rk_bench_cuda [--warps W] [--out FILE] [--only NAME[,NAME...]]
+ *
+ * NAMEs: startup, latency, host, throughput, injection (default: all).
  *
  * 1. K2K one-way latency. Two one-warp bk_bounce kernels (separate grids, so
  *    separate SMs; the SM ids are printed) bounce a ping; kernel A stamps
@@ -70,6 +72,7 @@ typedef struct bench {
   uint32_t warps;      /* per block, one block a SM on each side */
   uint32_t sms;
   FILE *file;          /* --out, or NULL */
+  const char *only;    /* --only, or NULL for every benchmark */
   int failed;
 } bench;
 
@@ -466,6 +469,38 @@ static void bench_startup(bench *b) {
 
 /* ---- main ------------------------------------------------------------------------------- */
 
+static const char *const bench_names[] = {"startup", "latency", "host", "throughput",
+                                          "injection"};
+#define NBENCH (sizeof bench_names / sizeof bench_names[0])
+
+/* Whether the comma-separated list names the benchmark. */
+static int listed(const char *list, const char *name, size_t n) {
+  for (const char *p = list;;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == n && !strncmp(p, name, n)) return 1;
+    if (!end) return 0;
+    p = end + 1;
+  }
+}
+
+static int wanted(const bench *b, const char *name) {
+  return b->only == NULL || listed(b->only, name, strlen(name));
+}
+
+/* Every name in --only is a benchmark's. */
+static int only_valid(const char *list) {
+  for (const char *p = list;;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    int known = 0;
+    for (size_t i = 0; i < NBENCH; i++) known |= listed(bench_names[i], p, len);
+    if (!known) return 0;
+    if (!end) return 1;
+    p = end + 1;
+  }
+}
+
 static int parse_args(int argc, char **argv, bench *b) {
   b->warps = 4;
   for (int i = 1; i < argc; i++) {
@@ -473,6 +508,9 @@ static int parse_args(int argc, char **argv, bench *b) {
     if (!strcmp(a, "--warps") && v) {
       b->warps = (uint32_t)strtoul(v, NULL, 10);
       if (b->warps == 0 || b->warps > MAX_WARPS) return -1;
+    } else if (!strcmp(a, "--only") && v) {
+      b->only = v;
+      if (!only_valid(v)) return -1;
     } else if (!strcmp(a, "--out") && v) {
       b->file = fopen(v, "w");
       if (b->file == NULL) return -1;
@@ -483,6 +521,7 @@ static int parse_args(int argc, char **argv, bench *b) {
   }
   return 0;
 }
+
 
 /* RK_E_NO_BACKEND from rk_runtime_init means no usable GPU: skip (77). */
 static int gpu_usable(void) {
@@ -497,7 +536,8 @@ int main(int argc, char **argv) {
   bench b;
   memset(&b, 0, sizeof b);
   if (parse_args(argc, argv, &b) != 0) {
-    fprintf(stderr, "usage: rk_bench_cuda [--warps 1..32] [--out FILE]\n");
+    fprintf(stderr, "usage: rk_bench_cuda [--warps 1..32] [--out FILE] "
+                    "[--only startup,latency,host,throughput,injection]\n");
     return 2;
   }
   if (!gpu_usable()) {
@@ -517,11 +557,11 @@ int main(int argc, char **argv) {
   emit(&b, "| measure | ringk | floor | ratio | goal | floor measured as | notes |\n");
   emit(&b, "|---|---|---|---|---|---|---|\n");
   /* first, so that its first run also loads the kernels' code */
-  bench_startup(&b);
-  bench_k2k_latency(&b);
-  bench_host_roundtrip(&b);
-  bench_k2k_throughput(&b);
-  bench_injection(&b);
+  if (wanted(&b, "startup")) bench_startup(&b);
+  if (wanted(&b, "latency")) bench_k2k_latency(&b);
+  if (wanted(&b, "host")) bench_host_roundtrip(&b);
+  if (wanted(&b, "throughput")) bench_k2k_throughput(&b);
+  if (wanted(&b, "injection")) bench_injection(&b);
   if (b.file) fclose(b.file);
   return b.failed ? 1 : 0;
 }
