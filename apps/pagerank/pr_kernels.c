@@ -22,17 +22,16 @@ RK_HD static int pr_send_go(rk_ctx *ctx, uint32_t iter, uint32_t b0, uint32_t b1
  * lanes is 1, the loops are plain and the batch is on the stack. */
 RK_STATIC_ASSERT(sizeof(pr_contrib) <= RK_LANES_SCRATCH, "a batch fits the lanes' scratch");
 
-/* Lane 0 sends the n entries the lanes wrote into c; every lane gets the
- * result, after which c may be written again. */
+/* Sends the n entries the lanes wrote into c (the lanes write the message
+ * together); every lane gets the result, after which c may be written
+ * again. */
 RK_HD static int pr_flush(rk_ctx *ctx, pr_contrib *c, uint32_t n) {
-  int rc = RK_OK;
-  rk_lanes_sync(ctx);
   if (ctx->lane == 0) {
     c->node_count = n;
     c->value_count = n;
-    rc = pr_contrib_send(ctx, PR_AGGREGATOR, c);
   }
-  return rk_lanes_first_i32(ctx, rc);
+  rk_lanes_sync(ctx);
+  return pr_contrib_send_lanes(ctx, PR_AGGREGATOR, c);
 }
 
 /* Sends block b's entries to its target partition in batches. Partition 0's
@@ -151,10 +150,8 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   pr_state *s = RK_STATE(ctx, pr_state);
   pr_contrib own;
   pr_contrib *c = ctx->scratch ? (pr_contrib *)ctx->scratch : &own;
-  int rc = ctx->lane == 0 ? pr_contrib_decode_msg(msg, c) : RK_OK;
-  rc = rk_lanes_first_i32(ctx, rc);
+  int rc = pr_contrib_decode_msg_lanes(ctx, msg, c);
   if (rc != RK_OK) return rc;
-  rk_lanes_sync(ctx);
   if ((rc = pr_check_batch(ctx, s, c)) != RK_OK) return rc;
   /* One worker owns acc alone; several share it through atomics. */
   if (ctx->nworkers == 1) {

@@ -131,6 +131,32 @@ RK_INLINE uint32_t rk_lanes_first_u32(const rk_ctx *ctx, uint32_t v) {
   return (uint32_t)rk_lanes_first_i32(ctx, (int32_t)v);
 }
 
+/* Lane 0's pointer, on every lane (an address lane 0 alone obtained). */
+RK_INLINE void *rk_lanes_first_ptr(const rk_ctx *ctx, void *p) {
+#if defined(__CUDA_ARCH__)
+  if (ctx->lanes > 1)
+    p = (void *)(uintptr_t)__shfl_sync(0xFFFFFFFFu, (unsigned long long)(uintptr_t)p, 0);
+#else
+  (void)ctx;
+#endif
+  return p;
+}
+
+/* Orders every lane's stores before lane 0's next release (the commit of a
+ * message the lanes wrote together): each lane's release fence covers its
+ * own stores, the barrier puts them all before lane 0 goes on. */
+RK_INLINE void rk_lanes_release(const rk_ctx *ctx) {
+#if defined(__CUDA_ARCH__)
+  if (ctx->lanes > 1) {
+    /* release (device): this lane's stores before the barrier. */
+    cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+    __syncwarp();
+  }
+#else
+  (void)ctx;
+#endif
+}
+
 /* An in-progress send: reserved slot, its queue, where the payload goes. */
 typedef struct rk_send_ref {
   rk_queue *q;

@@ -12,7 +12,8 @@
  * functions ping_payload_size / ping_encode / ping_decode / ping_decode_msg
  * (RK_HD: the same code runs on the host and in CUDA device code), the host
  * codec ping_codec for the runtime's generic calls, and ping_send() for use
- * inside handlers.
+ * inside handlers. A kernel defined with lanes (kernel.h) has its warp's
+ * lanes share the work with ping_decode_msg_lanes() and ping_send_lanes().
  *
  * Payload encoding: fields in declaration order, little-endian, no padding;
  * an array is a u32 count then count elements. Schema evolution: fields are
@@ -54,24 +55,39 @@ typedef struct rk_msg_codec {
 #define RK_SA_SIZE_(T, f, ...)                                                \
   if (m->f##_count > (RK_FIRST_(__VA_ARGS__))) return RK_E_RANGE;             \
   n += 4u + (int64_t)m->f##_count * (int64_t)sizeof(T);
-#define RK_SF_WRITE_(T, f, ...) memcpy(p, &m->f, sizeof(T)); p += sizeof(T);
+/* Writers and readers run in functions with `lane_` and `lanes_` in scope:
+ * lane 0 of 1 for the plain forms; in the lanes forms each of a warp's
+ * lanes moves every lanes_-th element of each array and lane 0 the rest. */
+#define RK_COPY_ELEMS_(T, dst, src, count)                                    \
+  if (lanes_ == 1) {                                                          \
+    rk_copy_bytes(dst, src, (size_t)(count) * sizeof(T));                     \
+  } else {                                                                    \
+    for (uint32_t i_ = lane_; i_ < (count); i_ += lanes_)                     \
+      memcpy((uint8_t *)(dst) + (size_t)i_ * sizeof(T),                       \
+             (const uint8_t *)(src) + (size_t)i_ * sizeof(T), sizeof(T));     \
+  }
+#define RK_SF_WRITE_(T, f, ...)                                               \
+  if (lane_ == 0) memcpy(p, &m->f, sizeof(T));                                \
+  p += sizeof(T);
 #define RK_SA_WRITE_(T, f, ...)                                               \
-  memcpy(p, &m->f##_count, 4); p += 4;                                        \
-  memcpy(p, m->f, (size_t)m->f##_count * sizeof(T));                          \
+  if (lane_ == 0) memcpy(p, &m->f##_count, 4);                                \
+  p += 4;                                                                     \
+  RK_COPY_ELEMS_(T, p, m->f, m->f##_count)                                    \
   p += (size_t)m->f##_count * sizeof(T);
 /* Readers: len - off is never negative. A field newer than the message
  * takes its default and must be absent (the end check sees to that). */
 #define RK_SF_READ_(T, f, ...)                                                \
   if (RK_SINCE_(__VA_ARGS__) > schema_version) {                              \
-    out->f = (RK_FIRST_(__VA_ARGS__));                                        \
+    if (lane_ == 0) out->f = (RK_FIRST_(__VA_ARGS__));                        \
   } else if (len - off >= sizeof(T)) {                                        \
-    memcpy(&out->f, src + off, sizeof(T)); off += sizeof(T);                  \
+    if (lane_ == 0) memcpy(&out->f, src + off, sizeof(T));                    \
+    off += sizeof(T);                                                         \
   } else {                                                                    \
     return RK_E_MALFORMED;                                                    \
   }
 #define RK_SA_READ_(T, f, ...)                                                \
   if (RK_SINCE_(__VA_ARGS__) > schema_version) {                              \
-    out->f##_count = 0;                                                       \
+    if (lane_ == 0) out->f##_count = 0;                                       \
   } else {                                                                    \
     uint32_t c_;                                                              \
     if (len - off < 4) return RK_E_MALFORMED;                                 \
@@ -79,8 +95,9 @@ typedef struct rk_msg_codec {
     if (c_ > (RK_FIRST_(__VA_ARGS__)) ||                                      \
         (uint64_t)(len - off) < (uint64_t)c_ * sizeof(T))                     \
       return RK_E_MALFORMED;                                                  \
-    memcpy(out->f, src + off, (size_t)c_ * sizeof(T));                        \
-    out->f##_count = c_; off += c_ * (uint32_t)sizeof(T);                     \
+    RK_COPY_ELEMS_(T, out->f, src + off, c_)                                  \
+    if (lane_ == 0) out->f##_count = c_;                                      \
+    off += c_ * (uint32_t)sizeof(T);                                          \
   }
 
 /* The generated functions are marked unused: a file declaring a message
@@ -103,10 +120,17 @@ typedef struct rk_msg_codec {
     FIELDS(RK_SF_SIZE_, RK_SA_SIZE_)                                          \
     return n;                                                                 \
   }                                                                           \
-  /* Writes the payload; the caller checked name##_payload_size first. */     \
-  RK_MSG_FN_ void name##_write(const name *m, uint8_t *p) {                   \
+  /* Writes the payload (lane_ of lanes_ does its share); the caller       \
+   * checked name##_payload_size first. */                                  \
+  RK_MSG_FN_ void name##_write_lanes_(const name *m, uint8_t *p, uint32_t lane_,\
+                                      uint32_t lanes_) {                      \
+    (void)lane_;                                                              \
+    (void)lanes_;                                                             \
     FIELDS(RK_SF_WRITE_, RK_SA_WRITE_)                                        \
     (void)p;                                                                  \
+  }                                                                           \
+  RK_MSG_FN_ void name##_write(const name *m, uint8_t *p) {                   \
+    name##_write_lanes_(m, p, 0, 1);                                          \
   }                                                                           \
   /* Encodes into dst (cap bytes); returns the payload length or an error. */ \
   RK_MSG_FN_ int64_t name##_encode(const name *m, uint8_t *dst, uint32_t cap) {\
@@ -116,20 +140,40 @@ typedef struct rk_msg_codec {
     name##_write(m, dst);                                                     \
     return n;                                                                 \
   }                                                                           \
-  /* Decodes len untrusted payload bytes written with schema_version. */      \
-  RK_MSG_FN_ int name##_decode(const uint8_t *src, uint32_t len,              \
-                              uint16_t schema_version, name *out) {           \
+  RK_MSG_FN_ int name##_decode_lanes_(const uint8_t *src, uint32_t len,       \
+                                     uint16_t schema_version, name *out,      \
+                                     uint32_t lane_, uint32_t lanes_) {       \
     uint32_t off = 0;                                                         \
+    (void)lane_;                                                              \
+    (void)lanes_;                                                             \
     if (src == NULL && len != 0) return RK_E_INVAL;                           \
     FIELDS(RK_SF_READ_, RK_SA_READ_)                                          \
     if (off != len && schema_version <= (version_)) return RK_E_MALFORMED;    \
     return RK_OK;                                                             \
+  }                                                                           \
+  /* Decodes len untrusted payload bytes written with schema_version. */      \
+  RK_MSG_FN_ int name##_decode(const uint8_t *src, uint32_t len,              \
+                              uint16_t schema_version, name *out) {           \
+    return name##_decode_lanes_(src, len, schema_version, out, 0, 1);         \
   }                                                                           \
   /* Decodes a received message, checking that it is of this type. */        \
   RK_MSG_FN_ int name##_decode_msg(const rk_msg *msg, name *out) {            \
     if (msg->hdr.type_id != (type_id_)) return RK_E_UNKNOWN_TYPE;             \
     return name##_decode(msg->payload, msg->hdr.payload_len,                  \
                          msg->hdr.schema_version, out);                       \
+  }                                                                           \
+  /* The same, by every lane of a kernel with lanes into out in memory they  \
+   * share (ctx->scratch), each lane copying a share of the arrays; out is   \
+   * complete on every lane when it returns. Elsewhere name##_decode_msg. */ \
+  RK_MSG_FN_ int name##_decode_msg_lanes(const rk_ctx *ctx, const rk_msg *msg,\
+                                         name *out) {                         \
+    if (ctx->lanes == 1) return name##_decode_msg(msg, out);                  \
+    if (msg->hdr.type_id != (type_id_)) return RK_E_UNKNOWN_TYPE;             \
+    int rc = name##_decode_lanes_(msg->payload, msg->hdr.payload_len,         \
+                                  msg->hdr.schema_version, out, ctx->lane,    \
+                                  ctx->lanes);                                \
+    rk_lanes_sync(ctx);                                                       \
+    return rc;                                                                \
   }                                                                           \
   /* Sends m to kernel `target` (or RK_ADDR_HOST) from inside a handler,     \
    * encoding it straight into the receiver's queue slot. */                 \
@@ -142,6 +186,25 @@ typedef struct rk_msg_codec {
     if (rc != RK_OK) return rc;                                               \
     name##_write(m, ref.payload);                                             \
     rk_send_commit(ctx, &ref);                                                \
+    return RK_OK;                                                             \
+  }                                                                           \
+  /* The same, by every lane of a kernel with lanes, m in memory they share: \
+   * one message, lane 0 claiming the slot and every lane writing a share of \
+   * the arrays into it. The same result on every lane. */                  \
+  RK_MSG_FN_ int name##_send_lanes(rk_ctx *ctx, uint32_t target, const name *m) {\
+    if (ctx->lanes == 1) return name##_send(ctx, target, m);                  \
+    int64_t n = name##_payload_size(m);                                       \
+    rk_send_ref ref;                                                          \
+    memset(&ref, 0, sizeof ref);                                             \
+    int rc = n < 0 ? (int)n : RK_OK;                                          \
+    if (rc == RK_OK && ctx->lane == 0)                                        \
+      rc = rk_send_begin(ctx, target, (type_id_), (version_), (uint64_t)n, &ref);\
+    rc = rk_lanes_first_i32(ctx, rc);                                         \
+    if (rc != RK_OK) return rc;                                               \
+    name##_write_lanes_(m, (uint8_t *)rk_lanes_first_ptr(ctx, ref.payload),   \
+                        ctx->lane, ctx->lanes);                               \
+    rk_lanes_release(ctx);                                                    \
+    if (ctx->lane == 0) rk_send_commit(ctx, &ref);                            \
     return RK_OK;                                                             \
   }                                                                           \
   static inline int64_t name##_size_any_(const void *m) {                     \

@@ -465,19 +465,30 @@ static void test_error_names(void) {
 /* fuzz_<type>(payload, len, version): decodes untrusted bytes. On success
  * the counts must be within bounds, and when the bytes are of the reader's
  * own version, re-encoding must give them back exactly (the decoder
- * accepted nothing it cannot represent). */
+ * accepted nothing it cannot represent). The lanes forms, run here lane
+ * after lane (WT_LANES of them, as a GPU warp would run them together),
+ * must give the same result, the same struct and the same bytes. */
+#define WT_LANES 5u
 #define WT_FUZZ_FN(name)                                                        \
   static void fuzz_##name(const uint8_t *p, uint32_t len, uint16_t version) {  \
-    name out;                                                                   \
+    name out, lanes_out;                                                        \
     memset(&out, 0, sizeof out);                                                \
+    memset(&lanes_out, 0, sizeof lanes_out);                                    \
     int rc = name##_decode(p, len, version, &out);                              \
+    for (uint32_t l = 0; l < WT_LANES; l++)                                     \
+      CHECK_EQ_INT(name##_decode_lanes_(p, len, version, &lanes_out, l, WT_LANES), rc); \
     if (rc != RK_OK) {                                                          \
       CHECK(rc == RK_E_MALFORMED || rc == RK_E_INVAL);                          \
       return;                                                                   \
     }                                                                           \
-    uint8_t re[name##_max_payload + 1];                                         \
+    uint8_t re[name##_max_payload + 1], lanes_re[name##_max_payload + 1];       \
     int64_t n = name##_encode(&out, re, sizeof re);                             \
     CHECK(n >= 0 && n <= name##_max_payload);                                   \
+    CHECK(name##_encode(&lanes_out, lanes_re, sizeof lanes_re) == n);           \
+    CHECK(memcmp(re, lanes_re, (size_t)n) == 0);                                \
+    memset(lanes_re, 0xA5, sizeof lanes_re);                                    \
+    for (uint32_t l = 0; l < WT_LANES; l++) name##_write_lanes_(&out, lanes_re, l, WT_LANES); \
+    CHECK(memcmp(re, lanes_re, (size_t)n) == 0 && lanes_re[n] == 0xA5);         \
     if (version == name##_schema)                                               \
       CHECK(n == (int64_t)len && memcmp(re, p, len) == 0);                      \
   }
