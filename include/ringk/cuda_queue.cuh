@@ -44,9 +44,12 @@ __device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
 }
 
 /* The slot sequence every lane expects: `want` is seq - pos for the
- * position pos+lane (1: a message to take; 0: a free slot to fill). Reads
- * are relaxed; the caller's fence after a successful claim turns them into
- * acquires. Lanes past the capacity would alias earlier slots: they report
+ * position pos+lane (1: a message to take; 0: a free slot to fill). Device
+ * queues' reads are acquires, each lane's pairing with the release of the
+ * seq it reads (an acquire load orders only what follows it; a fence after
+ * the claim would also wait for every store the warp still has in flight).
+ * Mapped queues' reads are relaxed and the bridge fences at system scope.
+ * Lanes past the capacity would alias earlier slots: they report
  * not-ready, so a prefix never wraps. */
 __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
                                                 uint64_t want, int sys,
@@ -57,7 +60,7 @@ __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
   int64_t dif = 0;
   if (lane < q->capacity) {
     rk_slot *s = rk_queue_slot(q, p);
-    uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_relaxed_u64(&s->seq);
+    uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_acquire_u64(&s->seq);
     dif = (int64_t)(seq - (p + want));
     ready = dif == 0;
   }
@@ -87,9 +90,10 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
     if (lane == 0) won = rk_cas_relaxed_u64(ctr, &expect, p + n);
     won = __shfl_sync(RK_FULL_MASK, won, 0);
     if (won) {
-      /* acquire (device scope): pairs with the release of each slot's seq
-       * that the relaxed load above observed; the bytes are now ours. */
-      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+      /* Each lane acquired its own slot's seq above; lanes go on to touch
+       * each other's slots (copies spread over the warp, handlers with
+       * lanes), so the barrier orders every lane's acquire before them. */
+      __syncwarp();
       *pos = p;
       return n;
     }

@@ -125,7 +125,9 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     uint64_t head = __shfl_sync(peers, rank == 0 ? rk_load_relaxed_u64(&q->head) : 0, leader);
     uint64_t pos = head + rank;
     int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
-    if (rank < q->capacity) dif = (int64_t)(rk_load_relaxed_u64(&rk_queue_slot(q, pos)->seq) - pos);
+    /* acquire: pairs with the consumer's release of the seq, so its reads
+     * of the old message come before our writes of the new one. */
+    if (rank < q->capacity) dif = (int64_t)(rk_load_acquire_u64(&rk_queue_slot(q, pos)->seq) - pos);
     uint32_t busy = __ballot_sync(peers, dif != 0) & peers;
     uint32_t n = busy ? (uint32_t)__popc(peers & ((1u << (__ffs(busy) - 1)) - 1u))
                       : (uint32_t)__popc(peers);
@@ -139,9 +141,6 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
       won = rk_cas_relaxed_u64(&q->head, &expect, head + n);
     }
     if (__shfl_sync(peers, won, leader) && rank < n) {
-      /* acquire (device): pairs with the consumer's release of the seq that
-       * the relaxed load saw; its reads of the old message come first. */
-      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
       rk_slot_ref_set(ref, rk_queue_slot(q, pos), pos, len);
       return RK_OK;
     }
