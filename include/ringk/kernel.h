@@ -90,7 +90,7 @@ typedef struct rk_ctx {
  * (one buffer per worker on the CPU). Every lane must reach each helper
  * call, with the same arguments where they say so. */
 #define RK_LANES_MAX 32u
-#define RK_LANES_SCRATCH 1024u
+#define RK_LANES_SCRATCH 4096u
 
 /* Orders the lanes' scratch (and other) writes before each other's reads. */
 RK_INLINE void rk_lanes_sync(const rk_ctx *ctx) {

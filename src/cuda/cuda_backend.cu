@@ -153,7 +153,9 @@ static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
   int rc = CU(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, be->device));
   if (rc != RK_OK) return rc;
   if (rt->nkernels + 1 > RK_CUDA_MAX_CONCURRENT) return RK_E_OCCUPANCY;
-  int per_sm = 0;
+  int per_sm = 0, optin = 0;
+  rc = CU(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, be->device));
+  if (rc != RK_OK) return rc;
   rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rk_bridge_entry(),
                                                          RK_BRIDGE_THREADS, 0));
   if (rc != RK_OK) return rc;
@@ -166,9 +168,19 @@ static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
              k->def->name, t);
       return RK_E_INVAL;
     }
-    rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry, (int)t,
-                                                           rk_cuda_shared_bytes(t / RK_WARP, k->def->lanes)));
-    if (rc != RK_OK) return rc;
+    size_t shared = rk_cuda_shared_bytes(t / RK_WARP, k->def->lanes);
+    /* Beyond the default 48 KiB a block must opt in (a kernel with lanes
+     * of many warps: 4 KiB of scratch a warp); past the device's limit it
+     * has no room at all. */
+    per_sm = 0;
+    if (shared <= (size_t)optin) {
+      rc = CU(cudaFuncSetAttribute(k->def->cuda_entry,
+                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)shared));
+      if (rc == RK_OK)
+        rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry,
+                                                               (int)t, shared));
+      if (rc != RK_OK) return rc;
+    }
     load += per_sm ? (double)k->opts.workers / ((double)per_sm * sms) : 2.0;
   }
   if (load > 1.0) {
