@@ -57,11 +57,17 @@ typedef struct rk_cuda_kparams {
 } rk_cuda_kparams;
 
 /* Dynamic shared memory of a block of nwarps warps: each warp's published
- * line and private stats, its scratch (kernels with lanes), then its
- * context (in-order kernels). */
-static inline __host__ __device__ size_t rk_cuda_shared_bytes(uint32_t nwarps, uint32_t lanes) {
+ * line and private stats, its scratch (kernels with lanes), its context
+ * (in-order kernels), then the block's copies of the route table and the
+ * accepted type ids. Every claim of a slot is an acquire, which drops the
+ * SM's L1 lines; the handlers' route and type lookups that follow would
+ * each go to L2 (about 460 cycles on an H100) if they read global memory. */
+static inline __host__ __device__ size_t rk_cuda_shared_bytes(uint32_t nwarps, uint32_t lanes,
+                                                              uint32_t nkernels,
+                                                              uint32_t naccept) {
   return nwarps * (2 * sizeof(rk_worker_stats) + (lanes > 1 ? RK_LANES_SCRATCH : 0) +
-                   sizeof(rk_ctx));
+                   sizeof(rk_ctx)) +
+         nkernels * sizeof(rk_queue *) + naccept * sizeof(uint16_t);
 }
 
 __device__ static inline uint64_t rk_cuda_globaltimer(void) {
@@ -262,18 +268,27 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   rk_worker_stats *line = &lines[warp];
   rk_worker_stats *own = &lines[nwarps + warp];
   uint8_t *scratch = (uint8_t *)&lines[2 * nwarps] + (size_t)warp * RK_LANES_SCRATCH;
-  rk_ctx *ctx = (rk_ctx *)((uint8_t *)&lines[2 * nwarps] +
-                           (Lanes > 1 ? (size_t)nwarps * RK_LANES_SCRATCH : 0)) + warp;
+  rk_ctx *ctxs = (rk_ctx *)((uint8_t *)&lines[2 * nwarps] +
+                            (Lanes > 1 ? (size_t)nwarps * RK_LANES_SCRATCH : 0));
+  rk_ctx *ctx = ctxs + warp;
+  rk_queue **routes = (rk_queue **)(ctxs + nwarps);
+  uint16_t *accept = (uint16_t *)(routes + p.nkernels);
+  for (uint32_t i = threadIdx.x; i < p.nkernels; i += blockDim.x) routes[i] = p.routes[i];
+  for (uint32_t i = threadIdx.x; i < p.naccept; i += blockDim.x) accept[i] = p.accept[i];
+  __syncthreads();
+  rk_cuda_kparams pb = p;
+  pb.routes = routes;
+  pb.accept = accept;
   rk_worker_stats lane_own;
   rk_ctx lane_ctx;
   if (in_order) {
     /* the warp is the worker; lane 0 sets up its shared context */
     if (lane == 0)
-      rk_cuda_ctx_init(ctx, p, own, blockIdx.x * nwarps + warp, gridDim.x * nwarps, 1, NULL);
+      rk_cuda_ctx_init(ctx, pb, own, blockIdx.x * nwarps + warp, gridDim.x * nwarps, 1, NULL);
   } else {
     ctx = &lane_ctx;
     own = &lane_own;
-    rk_cuda_ctx_init(ctx, p, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x,
+    rk_cuda_ctx_init(ctx, pb, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x,
                      Lanes, Lanes > 1 ? scratch : NULL);
   }
   if (lane == 0) memset(line, 0, sizeof *line);
@@ -287,6 +302,7 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   memset(&published, 0, sizeof published);
   uint32_t seen_epoch = UINT32_MAX;
   int mode = RK_CTL_HOLD;
+  uint64_t cursor = 0; /* where this warp expects the inbox's tail */
   for (;;) {
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
      * protocol runs only when the epoch moved. Messages taken under the old
@@ -297,7 +313,7 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
      * below, which then wait forever for the others. */
     uint32_t e = __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0);
     uint64_t pos;
-    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos) : 0;
+    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos, &cursor) : 0;
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);

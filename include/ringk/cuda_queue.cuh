@@ -70,19 +70,30 @@ __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
 
 /* Claims up to `max` (<= 32) consecutive positions of q, on the side named by
  * ctr (&q->tail to take messages, want 1; &q->head to fill slots, want 0).
- * Returns how many (0: empty or full), the first position in *pos. */
+ * Returns how many (0: empty or full), the first position in *pos.
+ * `cursor`, if not NULL, is where the warp expects ctr to be (it is left
+ * where the next claim should begin): the slots there are read in the same
+ * round trip to L2 as ctr itself, which saves one round trip whenever the
+ * guess holds (a warp that polls an idle queue, or is its only claimer). */
 __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint64_t want,
-                                                uint32_t max, uint64_t *pos) {
+                                                uint32_t max, uint64_t *pos, uint64_t *cursor) {
   uint32_t lane = threadIdx.x % RK_WARP;
+  int64_t dif0 = 0;
   /* relaxed: the counter only hands out positions; slot seqs carry data. */
-  uint64_t p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
+  uint64_t c = lane == 0 ? rk_load_relaxed_u64(ctr) : 0;
+  uint64_t p = cursor ? *cursor : 0;
+  uint32_t n = cursor ? rk_warp_ready(q, p, want, 0, &dif0) : 0;
+  c = __shfl_sync(RK_FULL_MASK, c, 0);
+  if (cursor == NULL || c != p) n = rk_warp_ready(q, p = c, want, 0, &dif0);
   for (;;) {
-    int64_t dif0;
-    uint32_t n = rk_warp_ready(q, p, want, 0, &dif0);
     if (n > max) n = max;
     if (n == 0) {
-      if (dif0 < 0) return 0; /* behind: queue empty (take) or full (fill) */
+      if (dif0 < 0) { /* behind: queue empty (take) or full (fill) */
+        if (cursor) *cursor = p;
+        return 0;
+      }
       p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
+      n = rk_warp_ready(q, p, want, 0, &dif0);
       continue;
     }
     uint64_t expect = p;
@@ -95,20 +106,24 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
        * lanes), so the barrier orders every lane's acquire before them. */
       __syncwarp();
       *pos = p;
+      if (cursor) *cursor = p + n;
       return n;
     }
     p = __shfl_sync(RK_FULL_MASK, expect, 0);
+    n = rk_warp_ready(q, p, want, 0, &dif0);
   }
 }
 
 /* Takes up to max messages: lane i < n owns the message at *pos + i. */
-__device__ static inline uint32_t rk_warp_take(rk_queue *q, uint32_t max, uint64_t *pos) {
-  return rk_warp_claim(q, &q->tail, 1, max, pos);
+__device__ static inline uint32_t rk_warp_take(rk_queue *q, uint32_t max, uint64_t *pos,
+                                               uint64_t *cursor) {
+  return rk_warp_claim(q, &q->tail, 1, max, pos, cursor);
 }
 
 /* Reserves up to max slots: lane i < n fills position *pos + i. */
-__device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uint64_t *pos) {
-  return rk_warp_claim(q, &q->head, 0, max, pos);
+__device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uint64_t *pos,
+                                                  uint64_t *cursor) {
+  return rk_warp_claim(q, &q->head, 0, max, pos, cursor);
 }
 
 /* Publishes the n slots a warp filled from pos, lane i < n committing slot

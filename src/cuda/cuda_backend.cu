@@ -168,7 +168,7 @@ static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
              k->def->name, t);
       return RK_E_INVAL;
     }
-    size_t shared = rk_cuda_shared_bytes(t / RK_WARP, k->def->lanes);
+    size_t shared = rk_cuda_shared_bytes(t / RK_WARP, k->def->lanes, rt->nkernels, k->def->ntypes);
     /* Beyond the default 48 KiB a block must opt in (a kernel with lanes
      * of many warps: 4 KiB of scratch a warp); past the device's limit it
      * has no room at all. */
@@ -366,7 +366,8 @@ static int cuda_launch_kernels(rk_rt *rt, cuda_backend *be, int64_t offset) {
     void *args[] = {&kp};
     int rc = CU(cudaLaunchKernel(rt->kernels[i].def->cuda_entry, dim3(rt->kernels[i].opts.workers),
                                  dim3(be->kernels[i].threads), args,
-                                 rk_cuda_shared_bytes(be->kernels[i].nwarps, rt->kernels[i].def->lanes),
+                                 rk_cuda_shared_bytes(be->kernels[i].nwarps, rt->kernels[i].def->lanes,
+                                                      rt->nkernels, rt->kernels[i].def->ntypes),
                                  be->streams[i]));
     if (rc != RK_OK) return rc;
     be->started = i + 1;
