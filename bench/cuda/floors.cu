@@ -280,10 +280,9 @@ __device__ static void bk_ring_fill(rk_queue *q, uint64_t pos, uint32_t n) {
 
 /* A full queue backs off as rk_send_begin does (rk_cpu_relax). */
 __device__ static void bk_ring_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
-  uint64_t cursor = 0; /* the warp's guess of head, as the ring kernels keep */
   while (!bk_ring_stopping(c, end)) {
     uint64_t pos;
-    uint32_t n = rk_warp_reserve(q, RK_WARP, &pos, &cursor);
+    uint32_t n = rk_warp_reserve(q, RK_WARP, &pos);
     if (n == 0) {
       rk_cpu_relax();
       continue;
@@ -296,10 +295,9 @@ __device__ static void bk_ring_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end
 /* An empty queue backs off as the ring-kernel loop does (64 ns). */
 __device__ static void bk_ring_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
   uint32_t lane = threadIdx.x % RK_WARP;
-  uint64_t cursor = 0; /* the warp's guess of tail, as the ring-kernel loop keeps */
   while (!bk_ring_stopping(c, end)) {
     uint64_t pos;
-    uint32_t n = rk_warp_take(q, RK_WARP, &pos, &cursor);
+    uint32_t n = rk_warp_take(q, RK_WARP, &pos);
     if (n == 0) {
       __nanosleep(64);
       continue;

@@ -302,7 +302,6 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   memset(&published, 0, sizeof published);
   uint32_t seen_epoch = UINT32_MAX;
   int mode = RK_CTL_HOLD;
-  uint64_t cursor = 0; /* where this warp expects the inbox's tail */
   for (;;) {
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
      * protocol runs only when the epoch moved. Messages taken under the old
@@ -313,7 +312,7 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
      * below, which then wait forever for the others. */
     uint32_t e = __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0);
     uint64_t pos;
-    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos, &cursor) : 0;
+    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos) : 0;
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);

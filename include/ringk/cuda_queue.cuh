@@ -44,13 +44,13 @@ __device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
 }
 
 /* The slot sequence every lane expects: `want` is seq - pos for the
- * position pos+lane (1: a message to take; 0: a free slot to fill). Device
- * queues' reads are acquires, each lane's pairing with the release of the
- * seq it reads (an acquire load orders only what follows it; a fence after
- * the claim would also wait for every store the warp still has in flight).
- * Mapped queues' reads are relaxed and the bridge fences at system scope.
- * Lanes past the capacity would alias earlier slots: they report
- * not-ready, so a prefix never wraps. */
+ * position pos+lane (1: a message to take; 0: a free slot to fill). Reads
+ * are relaxed; the caller's fence after a successful claim turns them into
+ * acquires. (Acquire loads here would spare that fence's wait for the
+ * warp's stores in flight, but every poll of every warp would then
+ * invalidate its SM's L1: on an H100 K2K throughput fell from ~28 to
+ * ~9.5 M msg/s at every size.) Lanes past the capacity would alias earlier
+ * slots: they report not-ready, so a prefix never wraps. */
 __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
                                                 uint64_t want, int sys,
                                                 int64_t *lane0_dif) {
@@ -60,7 +60,7 @@ __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
   int64_t dif = 0;
   if (lane < q->capacity) {
     rk_slot *s = rk_queue_slot(q, p);
-    uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_acquire_u64(&s->seq);
+    uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_relaxed_u64(&s->seq);
     dif = (int64_t)(seq - (p + want));
     ready = dif == 0;
   }
@@ -70,30 +70,19 @@ __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
 
 /* Claims up to `max` (<= 32) consecutive positions of q, on the side named by
  * ctr (&q->tail to take messages, want 1; &q->head to fill slots, want 0).
- * Returns how many (0: empty or full), the first position in *pos.
- * `cursor`, if not NULL, is where the warp expects ctr to be (it is left
- * where the next claim should begin): the slots there are read in the same
- * round trip to L2 as ctr itself, which saves one round trip whenever the
- * guess holds (a warp that polls an idle queue, or is its only claimer). */
+ * Returns how many (0: empty or full), the first position in *pos. */
 __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint64_t want,
-                                                uint32_t max, uint64_t *pos, uint64_t *cursor) {
+                                                uint32_t max, uint64_t *pos) {
   uint32_t lane = threadIdx.x % RK_WARP;
-  int64_t dif0 = 0;
   /* relaxed: the counter only hands out positions; slot seqs carry data. */
-  uint64_t c = lane == 0 ? rk_load_relaxed_u64(ctr) : 0;
-  uint64_t p = cursor ? *cursor : 0;
-  uint32_t n = cursor ? rk_warp_ready(q, p, want, 0, &dif0) : 0;
-  c = __shfl_sync(RK_FULL_MASK, c, 0);
-  if (cursor == NULL || c != p) n = rk_warp_ready(q, p = c, want, 0, &dif0);
+  uint64_t p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
   for (;;) {
+    int64_t dif0;
+    uint32_t n = rk_warp_ready(q, p, want, 0, &dif0);
     if (n > max) n = max;
     if (n == 0) {
-      if (dif0 < 0) { /* behind: queue empty (take) or full (fill) */
-        if (cursor) *cursor = p;
-        return 0;
-      }
+      if (dif0 < 0) return 0; /* behind: queue empty (take) or full (fill) */
       p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
-      n = rk_warp_ready(q, p, want, 0, &dif0);
       continue;
     }
     uint64_t expect = p;
@@ -101,29 +90,24 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
     if (lane == 0) won = rk_cas_relaxed_u64(ctr, &expect, p + n);
     won = __shfl_sync(RK_FULL_MASK, won, 0);
     if (won) {
-      /* Each lane acquired its own slot's seq above; lanes go on to touch
-       * each other's slots (copies spread over the warp, handlers with
-       * lanes), so the barrier orders every lane's acquire before them. */
-      __syncwarp();
+      /* acquire (device scope): pairs with the release of each slot's seq
+       * that the relaxed load above observed; the bytes are now ours. */
+      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
       *pos = p;
-      if (cursor) *cursor = p + n;
       return n;
     }
     p = __shfl_sync(RK_FULL_MASK, expect, 0);
-    n = rk_warp_ready(q, p, want, 0, &dif0);
   }
 }
 
 /* Takes up to max messages: lane i < n owns the message at *pos + i. */
-__device__ static inline uint32_t rk_warp_take(rk_queue *q, uint32_t max, uint64_t *pos,
-                                               uint64_t *cursor) {
-  return rk_warp_claim(q, &q->tail, 1, max, pos, cursor);
+__device__ static inline uint32_t rk_warp_take(rk_queue *q, uint32_t max, uint64_t *pos) {
+  return rk_warp_claim(q, &q->tail, 1, max, pos);
 }
 
 /* Reserves up to max slots: lane i < n fills position *pos + i. */
-__device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uint64_t *pos,
-                                                  uint64_t *cursor) {
-  return rk_warp_claim(q, &q->head, 0, max, pos, cursor);
+__device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uint64_t *pos) {
+  return rk_warp_claim(q, &q->head, 0, max, pos);
 }
 
 /* Publishes the n slots a warp filled from pos, lane i < n committing slot

@@ -74,8 +74,6 @@ typedef struct rk_ctx {
   uint32_t lanes;                /* threads running this handler call together */
   void *scratch;                 /* RK_LANES_SCRATCH bytes the lanes share, in
                                     kernels defined with lanes; else NULL */
-  rk_queue *hint_q;              /* GPU: the queue this worker last sent to */
-  uint64_t hint_head;            /* ... and where its head should be now */
 } rk_ctx;
 
 #define RK_STATE(ctx, T) ((T *)(ctx)->state)
@@ -195,20 +193,6 @@ RK_INLINE int rk_ctx_fail(rk_ctx *ctx, int err) {
   return err;
 }
 
-/* Claims a slot of q for a send of len bytes (len fits; the caller checked).
- * On the GPU with the worker's guess of head, right when it was the last
- * to send there (rk_queue_reserve_dev). */
-RK_INLINE int rk_send_reserve(rk_ctx *ctx, rk_queue *q, uint32_t len, rk_slot_ref *ref) {
-#if defined(__CUDA_ARCH__)
-  int guessed = ctx->hint_q == q;
-  ctx->hint_q = q;
-  return rk_queue_reserve_dev(q, len, ref, &ctx->hint_head, guessed);
-#else
-  (void)ctx;
-  return rk_queue_reserve(q, len, ref);
-#endif
-}
-
 /* Reserves a slot in target's queue for a payload of payload_len bytes and
  * writes the header into it. While the queue is full it polls up to
  * ctx->full_spins times (less if the runtime is stopping), then gives up
@@ -226,7 +210,7 @@ RK_INLINE int rk_send_begin(rk_ctx *ctx, uint32_t target, uint16_t type_id,
   }
   uint32_t len = RK_HEADER_SIZE + (uint32_t)payload_len;
   int rc;
-  for (uint32_t spin = 0; (rc = rk_send_reserve(ctx, q, len, &ref->slot)) == RK_E_FULL; spin++) {
+  for (uint32_t spin = 0; (rc = rk_queue_reserve(q, len, &ref->slot)) == RK_E_FULL; spin++) {
     if (spin >= ctx->full_spins || rk_load_relaxed_u32(&ctx->ctl->stop)) {
       rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
       return rk_ctx_fail(ctx, RK_E_FULL);

@@ -113,13 +113,8 @@ RK_INLINE void rk_slot_ref_set(rk_slot_ref *ref, rk_slot *s, uint64_t pos, uint3
  * the group's first lane with one CAS, and lanes past it go round again.
  * Without this, lanes sending at once would each pay a CAS round trip to L2
  * and all but one would lose it. Ranks follow lane order, so a handler's
- * sends keep their order, and no lane ever waits on a slot it saw busy.
- * With `guessed` (the group leader's says), *hint is where head is
- * expected: the slots there are read in the same round trip to L2 as head
- * itself, which saves one whenever the sender was the queue's last
- * claimer. *hint is left past the group's claim either way. */
-__device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_slot_ref *ref,
-                                                  uint64_t *hint, int guessed) {
+ * sends keep their order, and no lane ever waits on a slot it saw busy. */
+__device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
   uint32_t below;
   asm("mov.u32 %0, %%lanemask_lt;" : "=r"(below));
   for (;;) {
@@ -127,19 +122,12 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     int leader = __ffs(peers) - 1;
     uint32_t rank = (uint32_t)__popc(peers & below);
     /* relaxed: head only hands out positions; the slot's seq carries the data. */
-    uint64_t head = rank == 0 ? rk_load_relaxed_u64(&q->head) : 0;
-    guessed = __shfl_sync(peers, guessed, leader);
-    uint64_t guess = __shfl_sync(peers, *hint, leader);
-    int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
-    /* acquire (here and below): pairs with the consumer's release of the
-     * seq, so its reads of the old message come before our writes. */
-    if (guessed && rank < q->capacity)
-      dif = (int64_t)(rk_load_acquire_u64(&rk_queue_slot(q, guess + rank)->seq) - (guess + rank));
-    head = __shfl_sync(peers, head, leader);
+    uint64_t head = __shfl_sync(peers, rank == 0 ? rk_load_relaxed_u64(&q->head) : 0, leader);
     uint64_t pos = head + rank;
-    if ((!guessed || head != guess) && rank < q->capacity)
-      dif = (int64_t)(rk_load_acquire_u64(&rk_queue_slot(q, pos)->seq) - pos);
-    guessed = 0; /* a second round reads head afresh */
+    int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
+    /* acquire: pairs with the consumer's release of the seq, so its reads
+     * of the old message come before our writes of the new one. */
+    if (rank < q->capacity) dif = (int64_t)(rk_load_acquire_u64(&rk_queue_slot(q, pos)->seq) - pos);
     uint32_t busy = __ballot_sync(peers, dif != 0) & peers;
     uint32_t n = busy ? (uint32_t)__popc(peers & ((1u << (__ffs(busy) - 1)) - 1u))
                       : (uint32_t)__popc(peers);
@@ -152,9 +140,7 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
       uint64_t expect = head;
       won = rk_cas_relaxed_u64(&q->head, &expect, head + n);
     }
-    won = __shfl_sync(peers, won, leader);
-    if (won) *hint = head + n;
-    if (won && rank < n) {
+    if (__shfl_sync(peers, won, leader) && rank < n) {
       rk_slot_ref_set(ref, rk_queue_slot(q, pos), pos, len);
       return RK_OK;
     }
@@ -170,8 +156,7 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
     return RK_E_OVERSIZE;
   }
 #if defined(__CUDA_ARCH__)
-  uint64_t hint = 0;
-  return rk_queue_reserve_dev(q, len, ref, &hint, 0);
+  return rk_queue_reserve_dev(q, len, ref);
 #else
   /* relaxed: head only hands out positions; the slot's seq carries the data. */
   uint64_t pos = rk_load_relaxed_u64(&q->head);

@@ -48,7 +48,7 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k) 
   uint32_t n = rk_warp_ready(src, tail, 1, 1, &dif0);
   if (n == 0) return;
   uint64_t dpos;
-  n = rk_warp_reserve(dst, n, &dpos, NULL);
+  n = rk_warp_reserve(dst, n, &dpos);
   if (n == 0) return; /* inbox full: the messages wait in the host queue */
   /* acquire (system): pairs with the host's release of the seqs we saw. */
   cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
@@ -74,8 +74,7 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k) 
  * fills them, so they stay free, and the PCIe read that looks for more is
  * made only when they are used up - an empty staging queue costs no PCIe
  * traffic at all. Returns how many moved. */
-__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t *room,
-                                             uint64_t *cursor) {
+__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t *room) {
   uint32_t lane = threadIdx.x % RK_WARP;
   uint64_t head = *p.to_host_head;
   if (*room == 0) {
@@ -87,7 +86,7 @@ __device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t
     cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_system);
   }
   uint64_t spos;
-  uint32_t n = rk_warp_take(p.staging, *room, &spos, cursor);
+  uint32_t n = rk_warp_take(p.staging, *room, &spos);
   if (n == 0) return 0;
   *room -= n;
   rk_slot *ss = rk_queue_slot(p.staging, spos + lane);
@@ -128,8 +127,7 @@ __device__ static void rk_bridge_inbound(const rk_bridge_params &p) {
 }
 
 __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
-  uint32_t room = 0;   /* to_host slots known free from the head */
-  uint64_t cursor = 0; /* staging's tail: this warp is its only consumer */
+  uint32_t room = 0; /* to_host slots known free from the head */
   for (;;) {
     /* acquire: pairs with each ring block's release at exit; once none is
      * left, every staged message is in the staging queue. */
@@ -137,7 +135,7 @@ __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
                         .load(cuda::memory_order_acquire);
     /* lane 0's value for all, so that the warp leaves the loop together */
     live = __shfl_sync(RK_FULL_MASK, live, 0);
-    uint32_t n = rk_bridge_to_host(p, &room, &cursor);
+    uint32_t n = rk_bridge_to_host(p, &room);
     if (n == 0 && live == 0) return; /* drained, or the host stopped reading */
     if (n == 0) __nanosleep(100);
   }

@@ -61,10 +61,9 @@ __device__ static void record(const rk_slot_ref *ref, uint64_t *rec, unsigned lo
 __device__ static void consume_batch(rk_queue *q, uint64_t total, uint64_t *rec,
                                      unsigned long long *sum, unsigned long long *done) {
   uint32_t lane = threadIdx.x % RK_WARP;
-  uint64_t cursor = 0; /* a guess of tail, right or wrong: both must work */
   for (;;) {
     uint64_t pos;
-    uint32_t n = rk_warp_take(q, RK_WARP, &pos, &cursor);
+    uint32_t n = rk_warp_take(q, RK_WARP, &pos);
     if (lane < n) {
       rk_slot_ref ref;
       rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
