@@ -49,7 +49,7 @@ RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
   uint32_t n = 0;
   int sent = 0;
   for (uint64_t base = seg0; base < seg1; base += ctx->lanes) {
-    if (n + ctx->lanes > PR_BATCH) {
+    if (n + ctx->lanes > s->batch) {
       int rc = pr_flush(ctx, c, n);
       if (rc != RK_OK) return rc;
       n = 0;

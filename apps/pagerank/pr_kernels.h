@@ -7,7 +7,7 @@
  * partition q, as segments (target v, its sources in p), so a sender sums
  * the contributions y[u] = x[u]/outdeg(u) of one segment into a single entry
  * (v, sum): contributions to the same target are combined before they are
- * sent, in batches of PR_BATCH entries.
+ * sent, in batches of up to `batch` entries (at most PR_BATCH_MAX).
  *
  * - sender: takes pr_go {iter, blocks [b0, b1)}; a range wider than
  *   leaf_blocks is split in two pr_go to itself (so any number of workers
@@ -27,13 +27,11 @@
 
 #include "ringk/runtime.h"
 
-/* Entries a pr_contrib carries (a 3 KiB message). On an H100, 256 against
- * 64 took R-MAT 22 from 68 to 52 ms an iteration and the SNAP graphs'
- * iterations down by 30-60 % (fewer messages through the aggregator's
- * inbox); R-MAT 16 went from 2.5 to 3.2 ms (fewer, longer messages for
- * its aggregator lanes). The GPU stack grows to hold a message a thread
- * (the runtime sizes it), and the lanes' scratch holds one. */
-#define PR_BATCH 256
+/* Entries a pr_contrib can carry; pr_state.batch says how many a sender
+ * puts in one (pr_mp.c chooses, from RK_LANES_MAX up to this). A whole
+ * message (3 KiB) fits a GPU thread's stack (the runtime sizes it) and the
+ * lanes' scratch. */
+#define PR_BATCH_MAX 256
 
 #define PR_GO_FIELDS(F, A) \
   F(uint32_t, iter, 0)     \
@@ -46,8 +44,8 @@ RK_MESSAGE(pr_go, 0x0301, 1, PR_GO_FIELDS);
   F(uint32_t, iter, 0)          \
   F(uint32_t, part, 0)          \
   F(double, dangling, 0.0)      \
-  A(uint32_t, node, PR_BATCH)   \
-  A(double, value, PR_BATCH)
+  A(uint32_t, node, PR_BATCH_MAX)   \
+  A(double, value, PR_BATCH_MAX)
 RK_MESSAGE(pr_contrib, 0x0302, 1, PR_CONTRIB_FIELDS);
 
 #define PR_PARTIAL_FIELDS(F, A) \
@@ -77,6 +75,7 @@ typedef struct pr_state {
   uint32_t nparts;
   uint32_t nblocks;        /* nparts * nparts; block b = p * nparts + q */
   uint32_t leaf_blocks;    /* blocks one pr_go leaf processes */
+  uint32_t batch;          /* entries a sender puts in a pr_contrib */
   const uint64_t *blk_seg; /* nblocks + 1 offsets into the segments */
   const uint32_t *seg_node;/* target of each segment */
   const uint64_t *seg_src; /* nsegs + 1 offsets into src */

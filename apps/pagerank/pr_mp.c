@@ -19,6 +19,17 @@
  * nothing (96 x 128, 128 x 128, 64 x 192: within 3%). */
 #define PR_GPU_WORKERS 64u
 #define PR_GPU_THREADS 128u
+/* Entries a contribution batch carries. On an H100, 256 against 64 took
+ * R-MAT 22 from 68 to 52 ms an iteration and the SNAP graphs down by 30-60 %
+ * (fewer messages through the aggregator's inbox), but R-MAT 14-16, with
+ * lane-parallel kernels and fewer leaves, from 1.2 to 1.3 and 2.5 to 3.2 ms
+ * (fewer, longer messages for the aggregator's lanes). On the 2-core CPU
+ * 256 was slower than 64 (p2p-Gnutella31 1.07 -> 1.23 ms, R-MAT 16 1.68 ->
+ * 2.02 ms), where a message costs little and the workers are few. */
+#define PR_CPU_BATCH 64u
+#define PR_GPU_BATCH 256u
+#define PR_GPU_SMALL_BATCH 64u
+#define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
@@ -132,6 +143,22 @@ static uint32_t default_workers(rk_backend_kind b) {
   return cpus < 1 ? 1 : cpus > 16 ? 16 : (uint32_t)cpus;
 }
 
+/* GPU: with fewer leaves than about two a warp, a warp runs each message
+ * with all its lanes (a leaf's walk is then 32 times shorter); with more,
+ * each lane runs its own (more messages in flight). On an H100 the warp
+ * form took the SNAP graphs (64-256 leaves) from 0.4-6.2 to 0.3-2.8 ms an
+ * iteration and R-MAT 22 (65536 leaves) from 64 to 400 ms. */
+static int gpu_wide(uint64_t nblocks, uint32_t workers, uint32_t threads) {
+  return nblocks <= 2ull * workers * (threads / 32);
+}
+
+static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t workers,
+                              uint32_t threads) {
+  if (!cuda) return PR_CPU_BATCH;
+  return gpu_wide(nblocks, workers, threads) || m >= PR_GPU_SMALL_EDGES ? PR_GPU_BATCH
+                                                                         : PR_GPU_SMALL_BATCH;
+}
+
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
@@ -142,12 +169,7 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   if (!cuda && leaves > 8ull * workers) leaves = 8ull * workers;
   if (leaves == 0) leaves = 1;
   st->leaf_blocks = pl->nblocks / leaves ? (uint32_t)(pl->nblocks / leaves) : 1;
-  /* GPU: with fewer leaves than about two a warp, a warp runs each message
-   * with all its lanes (a leaf's walk is then 32 times shorter); with more,
-   * each lane runs its own (more messages in flight). On an H100 the warp
-   * form took the SNAP graphs (64-256 leaves) from 0.4-6.2 to 0.3-2.8 ms
-   * an iteration and R-MAT 22 (65536 leaves) from 64 to 400 ms. */
-  int wide = cuda && pl->nblocks <= 2ull * workers * (threads / 32);
+  int wide = cuda && gpu_wide(pl->nblocks, workers, threads);
   /* The sender's inbox holds a whole iteration's pr_go tree, so a sender
    * never waits on itself. One aggregator worker on the CPU owns acc. */
   int rc = add_kernel(rt, wide ? &pr_sender_lanes : &pr_sender, st, workers, threads,
@@ -207,6 +229,8 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   uint32_t nparts = o.nparts ? o.nparts
                     : cuda   ? gpu_parts(g->m)
                     : by_edges < 2ull * workers ? (uint32_t)by_edges : 2 * workers;
+  uint32_t batch = o.batch ? o.batch
+                            : default_batch(cuda, g->m, (uint64_t)nparts * nparts, workers, threads);
   uint64_t timeout = o.timeout_ns ? o.timeout_ns : 60000000000ull + g->m * 2000ull;
   pr_plan pl;
   pr_mem mem = {{0}, 0};
@@ -218,8 +242,9 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   st.max_iter = prm.max_iter;
   pr_done done = {0, 0, 0.0};
   uint64_t t_start = 0;
-  rc = pr_plan_build(g, nparts, &pl);
+  rc = pr_plan_build(g, nparts, batch, &pl);
   if (rc == RK_OK) {
+    st.batch = pl.batch;
     st.nparts = pl.nparts;
     st.nblocks = pl.nblocks;
     rc = place(&rt, g, &pl, &mem, &st);
@@ -241,6 +266,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->nparts = pl.nparts;
     stats->workers = workers;
     stats->threads = threads;
+    stats->batch = batch;
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);
@@ -257,7 +283,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
 int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_opts *opts,
               rk_pagerank_result *result, pr_mp_stats *stats) {
   rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
-  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0};
+  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0};
   if (params) prm = *params;
   if (opts) o = *opts;
   if (result == NULL || g == NULL || g->n == 0) return RK_E_INVAL;

@@ -16,6 +16,7 @@ typedef struct pr_mp_opts {
   uint32_t workers;     /* sender and aggregator workers; 0: chosen */
   uint64_t timeout_ns;  /* whole run; 0: scaled to the graph */
   uint32_t threads;     /* GPU threads per sender/aggregator worker; 0: chosen */
+  uint32_t batch;       /* entries a contribution message carries, 32..256; 0: chosen */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -25,6 +26,7 @@ typedef struct pr_mp_stats {
   uint32_t nparts;
   uint32_t workers;
   uint32_t threads;     /* GPU threads per worker (0 on the CPU) */
+  uint32_t batch;
   const char *backend;
 } pr_mp_stats;
 

@@ -87,7 +87,7 @@ static void count_expected(pr_plan *pl) {
     for (uint32_t p = 0; p < pl->nparts; p++) {
       uint64_t b = (uint64_t)p * pl->nparts + q;
       uint64_t segs = pl->blk_seg[b + 1] - pl->blk_seg[b];
-      uint64_t batches = (segs + PR_BATCH - 1) / PR_BATCH;
+      uint64_t batches = (segs + pl->batch - 1) / pl->batch;
       if (p == 0 && batches == 0) batches = 1; /* the empty batch */
       total += (uint32_t)batches;
     }
@@ -95,9 +95,10 @@ static void count_expected(pr_plan *pl) {
   }
 }
 
-int pr_plan_build(const rk_graph *g, uint32_t nparts, pr_plan *pl) {
+int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *pl) {
   memset(pl, 0, sizeof *pl);
-  if (g->n == 0) return RK_E_INVAL;
+  if (g->n == 0 || batch < RK_LANES_MAX || batch > PR_BATCH_MAX) return RK_E_INVAL;
+  pl->batch = batch;
   if (nparts == 0) nparts = 1;
   if (nparts > g->n) nparts = g->n;
   pl->part_size = (g->n + nparts - 1) / nparts;

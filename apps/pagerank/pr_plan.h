@@ -7,6 +7,7 @@
 
 typedef struct pr_plan {
   uint32_t nparts;
+  uint32_t batch;      /* entries a pr_contrib carries (pr_state.batch) */
   uint32_t part_size;  /* nodes per partition (the last may have fewer) */
   uint32_t nblocks;
   uint64_t nsegs;
@@ -19,8 +20,10 @@ typedef struct pr_plan {
   double *inv_deg;     /* n */
 } pr_plan;
 
-/* Cuts g into about nparts partitions (at least 1, at most n). */
-int pr_plan_build(const rk_graph *g, uint32_t nparts, pr_plan *pl);
+/* Cuts g into about nparts partitions (at least 1, at most n), counting
+ * the batches of `batch` entries (RK_LANES_MAX..PR_BATCH_MAX, else
+ * RK_E_INVAL) each partition receives an iteration. */
+int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *pl);
 void pr_plan_free(pr_plan *pl);
 
 #endif

@@ -4,23 +4,25 @@
  * R-MAT graphs, and the real SNAP graphs when present), the message-passing
  * run must end with the same status and iteration count as the CSR
  * reference, ranks within 1e-12 in L1 on the CPU (1e-6 on CUDA), summing
- * to 1. The partition count is varied so blocks, empty partitions and
- * multi-batch segments are all exercised. argv[1] names the backend. */
+ * to 1. The partition count and the batch size are varied so blocks, empty
+ * partitions and multi-batch blocks are all exercised. argv[1] names the
+ * backend. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "pr_kernels.h"
 #include "pr_mp.h"
 
 static rk_backend_kind backend = RK_BACKEND_CPU;
 static double tolerance = 1e-12;
 
-static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
-                    uint32_t nparts) {
+static void compare_batch(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
+                          uint32_t nparts, uint32_t batch) {
   rk_pagerank_result ref, mp;
   int rc_ref = rk_pagerank_reference(g, prm, &ref);
-  pr_mp_opts o = {backend, nparts, 0, 0, 0};
+  pr_mp_opts o = {backend, nparts, 0, 0, 0, batch};
   int rc_mp = pr_mp_run(g, prm, &o, &mp, NULL);
   if (rc_mp == RK_E_NO_BACKEND) {
     printf("skipped: backend not available\n");
@@ -35,7 +37,8 @@ static void compare(const char *name, const rk_graph *g, const rk_pagerank_param
       l1 += fabs(mp.ranks[v] - ref.ranks[v]);
       sum += mp.ranks[v];
     }
-    if (!(l1 <= tolerance)) fprintf(stderr, "%s (nparts %u): L1 distance %.3e\n", name, nparts, l1);
+    if (!(l1 <= tolerance))
+      fprintf(stderr, "%s (nparts %u, batch %u): L1 distance %.3e\n", name, nparts, batch, l1);
     CHECK(l1 <= tolerance);
     CHECK(fabs(sum - 1.0) < 1e-9);
     CHECK(fabs(mp.l1_change - ref.l1_change) <= tolerance);
@@ -43,6 +46,11 @@ static void compare(const char *name, const rk_graph *g, const rk_pagerank_param
   }
   rk_pagerank_result_free(&ref);
   rk_pagerank_result_free(&mp);
+}
+
+static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
+                    uint32_t nparts) {
+  compare_batch(name, g, prm, nparts, 0);
 }
 
 static void edges(const char *name, uint32_t n, uint64_t m, const uint32_t *s, const uint32_t *d) {
@@ -72,6 +80,15 @@ static void test_rmat(void) {
   CHECK_OK(rk_graph_rmat(&g, 12, 8, 42));
   uint32_t parts[] = {0, 1, 5, 64};
   for (int i = 0; i < 4; i++) compare("rmat-12", &g, NULL, parts[i]);
+  /* Batches from the least (a warp's 32 entries) to the most, and one of
+   * no particular size; outside those bounds the run is refused. */
+  uint32_t batches[] = {32, 100, 256};
+  for (int i = 0; i < 3; i++) compare_batch("rmat-12", &g, NULL, 5, batches[i]);
+  rk_pagerank_result r;
+  pr_mp_opts bad = {backend, 5, 0, 0, 0, 31};
+  CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
+  bad.batch = PR_BATCH_MAX + 1;
+  CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
