@@ -28,7 +28,7 @@
 #include "ringk/runtime.h"
 
 /* Entries a pr_contrib can carry; pr_state.batch says how many a sender
- * puts in one (pr_mp.c chooses, from RK_LANES_MAX up to this). A whole
+ * puts in one (pr_mp.c chooses a multiple of RK_LANES_MAX up to this). A whole
  * message (3 KiB) fits a GPU thread's stack (the runtime sizes it) and the
  * lanes' scratch. */
 #define PR_BATCH_MAX 256

@@ -16,7 +16,8 @@ typedef struct pr_mp_opts {
   uint32_t workers;     /* sender and aggregator workers; 0: chosen */
   uint64_t timeout_ns;  /* whole run; 0: scaled to the graph */
   uint32_t threads;     /* GPU threads per sender/aggregator worker; 0: chosen */
-  uint32_t batch;       /* entries a contribution message carries, 32..256; 0: chosen */
+  uint32_t batch;       /* entries a contribution message carries: a multiple of 32
+                           up to 256; 0: chosen */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */

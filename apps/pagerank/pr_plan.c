@@ -97,7 +97,9 @@ static void count_expected(pr_plan *pl) {
 
 int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *pl) {
   memset(pl, 0, sizeof *pl);
-  if (g->n == 0 || batch < RK_LANES_MAX || batch > PR_BATCH_MAX) return RK_E_INVAL;
+  /* A warp that sends with lanes fills a batch RK_LANES_MAX entries at a
+   * time, so only multiples of that are counted the way it sends them. */
+  if (g->n == 0 || batch == 0 || batch % RK_LANES_MAX || batch > PR_BATCH_MAX) return RK_E_INVAL;
   pl->batch = batch;
   if (nparts == 0) nparts = 1;
   if (nparts > g->n) nparts = g->n;

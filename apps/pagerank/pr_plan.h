@@ -21,8 +21,8 @@ typedef struct pr_plan {
 } pr_plan;
 
 /* Cuts g into about nparts partitions (at least 1, at most n), counting
- * the batches of `batch` entries (RK_LANES_MAX..PR_BATCH_MAX, else
- * RK_E_INVAL) each partition receives an iteration. */
+ * the batches of `batch` entries (a multiple of RK_LANES_MAX up to
+ * PR_BATCH_MAX, else RK_E_INVAL) each partition receives an iteration. */
 int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *pl);
 void pr_plan_free(pr_plan *pl);
 

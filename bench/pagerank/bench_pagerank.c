@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
   if (parse_args(argc, argv, &o) != 0) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--max-scale S] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
-                    "[--batch 32..256] [--out FILE]\n");
+                    "[--batch 32|64|..|256] [--out FILE]\n");
     return 2;
   }
   fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "

@@ -14,9 +14,9 @@
  * A kernel added `in_order` runs its warp's batch lane after lane instead,
  * in queue order, over one context in shared memory handed from lane to
  * lane by __syncwarp: a one-warp worker is then FIFO as a CPU worker is.
- * A kernel defined with lanes (RK_KERNEL_DEFINE_LANES) runs each message
- * of the batch with all 32 lanes together, one message after the other,
- * the lanes sharing a scratch area in shared memory.
+ * A kernel defined with lanes (RK_KERNEL_DEFINE_LANES) takes one message
+ * at a time and runs it with all 32 lanes together, the lanes sharing a
+ * scratch area in shared memory.
  *
  * Handlers count into private stats (each lane's, or the in-order warp's);
  * after each batch the warp folds them into its line in shared memory, and
@@ -312,7 +312,10 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
      * below, which then wait forever for the others. */
     uint32_t e = __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0);
     uint64_t pos;
-    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, RK_WARP, &pos) : 0;
+    /* A kernel with lanes takes one message a warp: its warp runs each
+     * message alone, so a batch taken at once would run one after another
+     * on this warp while others found the inbox empty. */
+    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, Lanes > 1 ? 1 : RK_WARP, &pos) : 0;
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);

@@ -52,13 +52,15 @@ __device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
  * ~9.5 M msg/s at every size.) Lanes past the capacity would alias earlier
  * slots: they report not-ready, so a prefix never wraps. */
 __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
-                                                uint64_t want, int sys,
+                                                uint64_t want, uint32_t max, int sys,
                                                 int64_t *lane0_dif) {
   uint32_t lane = threadIdx.x % RK_WARP;
   uint64_t p = pos + lane;
   int ready = 0;
   int64_t dif = 0;
-  if (lane < q->capacity) {
+  /* lanes past max read nothing: a warp taking one message at a time
+   * (kernels with lanes) polls one slot, not 32 */
+  if (lane < q->capacity && lane < max) {
     rk_slot *s = rk_queue_slot(q, p);
     uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_relaxed_u64(&s->seq);
     dif = (int64_t)(seq - (p + want));
@@ -78,7 +80,7 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
   uint64_t p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
   for (;;) {
     int64_t dif0;
-    uint32_t n = rk_warp_ready(q, p, want, 0, &dif0);
+    uint32_t n = rk_warp_ready(q, p, want, max, 0, &dif0);
     if (n > max) n = max;
     if (n == 0) {
       if (dif0 < 0) return 0; /* behind: queue empty (take) or full (fill) */

@@ -45,7 +45,7 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k) 
   rk_queue *dst = p.inbox[k];
   uint64_t tail = p.host_in_tail[k];
   int64_t dif0;
-  uint32_t n = rk_warp_ready(src, tail, 1, 1, &dif0);
+  uint32_t n = rk_warp_ready(src, tail, 1, RK_WARP, 1, &dif0);
   if (n == 0) return;
   uint64_t dpos;
   n = rk_warp_reserve(dst, n, &dpos);
@@ -79,7 +79,7 @@ __device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t
   uint64_t head = *p.to_host_head;
   if (*room == 0) {
     int64_t dif0;
-    *room = rk_warp_ready(p.to_host, head, 0, 1, &dif0);
+    *room = rk_warp_ready(p.to_host, head, 0, RK_WARP, 1, &dif0);
     if (*room == 0) return 0;
     /* acquire (system): pairs with the host consumer's release of the free
      * slots we saw, so our writes come after its reads. */

@@ -80,15 +80,16 @@ static void test_rmat(void) {
   CHECK_OK(rk_graph_rmat(&g, 12, 8, 42));
   uint32_t parts[] = {0, 1, 5, 64};
   for (int i = 0; i < 4; i++) compare("rmat-12", &g, NULL, parts[i]);
-  /* Batches from the least (a warp's 32 entries) to the most, and one of
-   * no particular size; outside those bounds the run is refused. */
-  uint32_t batches[] = {32, 100, 256};
+  /* Batches from the least (a warp's 32 entries) to the most; sizes that
+   * are not a multiple of 32, or exceed the most, are refused. */
+  uint32_t batches[] = {32, 96, 256};
   for (int i = 0; i < 3; i++) compare_batch("rmat-12", &g, NULL, 5, batches[i]);
-  rk_pagerank_result r;
-  pr_mp_opts bad = {backend, 5, 0, 0, 0, 31};
-  CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
-  bad.batch = PR_BATCH_MAX + 1;
-  CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
+  uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
+  for (int i = 0; i < 3; i++) {
+    rk_pagerank_result r;
+    pr_mp_opts bad = {backend, 5, 0, 0, 0, refused[i]};
+    CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
+  }
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
