@@ -10,8 +10,9 @@
  * sent, in batches of up to `batch` entries (at most PR_BATCH_MAX).
  *
  * - sender: takes pr_go {iter, blocks [b0, b1)}; a range wider than
- *   leaf_blocks is split in two pr_go to itself (so any number of workers
- *   share an iteration), a leaf sends its blocks' entries to the aggregator.
+ *   leaf_blocks is split into up to `fanout` pr_go to itself (so any
+ *   number of workers share an iteration), a leaf sends its blocks'
+ *   entries to the aggregator.
  * - aggregator: adds entries into acc[v]; the worker that receives the last
  *   batch of partition q in an iteration (counts are known from the plan)
  *   computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's nodes, its L1
@@ -32,6 +33,8 @@
  * message (3 KiB) fits a GPU thread's stack (the runtime sizes it) and the
  * lanes' scratch. */
 #define PR_BATCH_MAX 256
+/* Children a pr_go is split into at most: one per lane of a warp. */
+#define PR_FANOUT_MAX 32
 
 #define PR_GO_FIELDS(F, A) \
   F(uint32_t, iter, 0)     \
@@ -75,6 +78,7 @@ typedef struct pr_state {
   uint32_t nparts;
   uint32_t nblocks;        /* nparts * nparts; block b = p * nparts + q */
   uint32_t leaf_blocks;    /* blocks one pr_go leaf processes */
+  uint32_t fanout;         /* pr_go a wider range is split into, 2..PR_FANOUT_MAX */
   uint32_t batch;          /* entries a sender puts in a pr_contrib */
   const uint64_t *blk_seg; /* nblocks + 1 offsets into the segments */
   const uint32_t *seg_node;/* target of each segment */

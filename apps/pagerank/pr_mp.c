@@ -30,6 +30,9 @@
 #define PR_GPU_BATCH 256u
 #define PR_GPU_SMALL_BATCH 64u
 #define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
+/* Children of a split pr_go: a kernel with lanes sends one from each lane
+ * at once, others send PR_FANOUT one after another. */
+#define PR_FANOUT 4u
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
@@ -159,6 +162,8 @@ static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t w
                                                                          : PR_GPU_SMALL_BATCH;
 }
 
+static uint32_t default_fanout(int wide) { return wide ? RK_LANES_MAX : PR_FANOUT; }
+
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
@@ -245,6 +250,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   rc = pr_plan_build(g, nparts, batch, &pl);
   if (rc == RK_OK) {
     st.batch = pl.batch;
+    st.fanout = o.fanout ? o.fanout : default_fanout(cuda && gpu_wide(pl.nblocks, workers, threads));
     st.nparts = pl.nparts;
     st.nblocks = pl.nblocks;
     rc = place(&rt, g, &pl, &mem, &st);
@@ -267,6 +273,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->workers = workers;
     stats->threads = threads;
     stats->batch = batch;
+    stats->fanout = st.fanout;
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);
@@ -283,11 +290,12 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
 int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_opts *opts,
               rk_pagerank_result *result, pr_mp_stats *stats) {
   rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
-  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0};
+  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0, 0};
   if (params) prm = *params;
   if (opts) o = *opts;
   if (result == NULL || g == NULL || g->n == 0) return RK_E_INVAL;
   memset(result, 0, sizeof *result);
+  if (o.fanout == 1 || o.fanout > PR_FANOUT_MAX) return RK_E_INVAL;
   int rc = rk_pagerank_params_check(&prm);
   if (rc != RK_OK) return rc;
   /* The default GPU shape is sized for an H100; on a smaller device the

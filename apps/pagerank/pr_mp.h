@@ -18,6 +18,7 @@ typedef struct pr_mp_opts {
   uint32_t threads;     /* GPU threads per sender/aggregator worker; 0: chosen */
   uint32_t batch;       /* entries a contribution message carries: a multiple of 32
                            up to 256; 0: chosen */
+  uint32_t fanout;      /* pr_go a sender splits a range into: 2..32; 0: chosen */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -28,6 +29,7 @@ typedef struct pr_mp_stats {
   uint32_t workers;
   uint32_t threads;     /* GPU threads per worker (0 on the CPU) */
   uint32_t batch;
+  uint32_t fanout;
   const char *backend;
 } pr_mp_stats;
 

@@ -11,10 +11,11 @@
  * the GPU (csr_cuda.cu), timed with device events.
  *
  *   rk_bench_pagerank [--backend cpu|cuda] [--max-scale S] [--tol T] [--reps R]
- *                     [--parts P] [--workers W] [--threads T] [--batch B] [--out FILE]
+ *                     [--parts P] [--workers W] [--threads T] [--batch B] [--fanout F]
+ *                     [--out FILE]
  *
- * --parts, --workers, --threads (GPU threads a worker) and --batch
- * (entries a contribution message carries) override the driver's choices
+ * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
+ * contribution message carries) and --fanout (pr_go a split sends) override the driver's choices
  * (0: its own), to compare shapes; the last column says what ran.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
  * default, graphs of over 2 million nodes stop after one iteration (the L1
@@ -34,7 +35,7 @@ typedef struct bench_opts {
   rk_pagerank_params params;
   unsigned max_scale;
   int reps;
-  uint32_t parts, workers, threads, batch; /* 0: the driver's choice */
+  uint32_t parts, workers, threads, batch, fanout; /* 0: the driver's choice */
   FILE *out;
 } bench_opts;
 
@@ -76,7 +77,7 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
   uint64_t ref_ns[16], mp_ns[16], setup_ns[16];
   rk_pagerank_result ref, mp;
   pr_mp_stats st;
-  pr_mp_opts mo = {o->backend, o->parts, o->workers, 0, o->threads, o->batch};
+  pr_mp_opts mo = {o->backend, o->parts, o->workers, 0, o->threads, o->batch, o->fanout};
   int rc = RK_OK;
   double dist = 0.0;
   uint32_t iters = 0;
@@ -101,8 +102,9 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
   double ref_it = (double)median(ref_ns, o->reps), mp_it = (double)median(mp_ns, o->reps);
   char shape[64];
   if (st.threads)
-    snprintf(shape, sizeof shape, "%u / %u x %u / %u", st.nparts, st.workers, st.threads, st.batch);
-  else snprintf(shape, sizeof shape, "%u / %u / %u", st.nparts, st.workers, st.batch);
+    snprintf(shape, sizeof shape, "%u / %u x %u / %u / %u", st.nparts, st.workers, st.threads,
+             st.batch, st.fanout);
+  else snprintf(shape, sizeof shape, "%u / %u / %u / %u", st.nparts, st.workers, st.batch, st.fanout);
   fprintf(o->out, "| %s | %u | %llu | %u | %.3f | %.3f | %.2f | %.3f | %.3f | %.1f | %.1e | %s |\n",
           name, g->n, (unsigned long long)g->m, iters, ref_it / 1e6, mp_it / 1e6, mp_it / ref_it,
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
@@ -116,7 +118,7 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   o->params = (rk_pagerank_params)RK_PAGERANK_PARAMS_DEFAULT;
   o->max_scale = 20;
   o->reps = 3;
-  o->parts = o->workers = o->threads = o->batch = 0;
+  o->parts = o->workers = o->threads = o->batch = o->fanout = 0;
   o->out = stdout;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -138,6 +140,8 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
       o->threads = (uint32_t)strtoul(v, NULL, 10);
     } else if (!strcmp(a, "--batch") && v) {
       o->batch = (uint32_t)strtoul(v, NULL, 10);
+    } else if (!strcmp(a, "--fanout") && v) {
+      o->fanout = (uint32_t)strtoul(v, NULL, 10);
     } else if (!strcmp(a, "--out") && v) {
       if ((o->out = fopen(v, "w")) == NULL) return -1;
     } else {
@@ -153,7 +157,7 @@ int main(int argc, char **argv) {
   if (parse_args(argc, argv, &o) != 0) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--max-scale S] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
-                    "[--batch 32|64|..|256] [--out FILE]\n");
+                    "[--batch 32|64|..|256] [--fanout 2..32] [--out FILE]\n");
     return 2;
   }
   fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
@@ -161,7 +165,7 @@ int main(int argc, char **argv) {
           o.params.tol);
   fprintf(o.out, "| graph | nodes | edges | iters | reference ms/iter | ring kernels ms/iter | "
                  "ratio | reference Gedges/s | ring kernels Gedges/s | setup ms | L1 vs reference | "
-                 "parts / workers (x threads) / batch |\n"
+                 "parts / workers (x threads) / batch / fanout |\n"
                  "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   static const char *const snap[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
                                      "wiki-Vote", "p2p-Gnutella31"};

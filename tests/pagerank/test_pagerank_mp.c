@@ -4,8 +4,9 @@
  * R-MAT graphs, and the real SNAP graphs when present), the message-passing
  * run must end with the same status and iteration count as the CSR
  * reference, ranks within 1e-12 in L1 on the CPU (1e-6 on CUDA), summing
- * to 1. The partition count and the batch size are varied so blocks, empty
- * partitions and multi-batch blocks are all exercised. argv[1] names the
+ * to 1. The partition count, the batch size and the fanout of the sender's
+ * splits are varied so blocks, empty partitions, multi-batch blocks and
+ * split trees of every shape are all exercised. argv[1] names the
  * backend. */
 #include <math.h>
 #include <stdio.h>
@@ -18,11 +19,11 @@
 static rk_backend_kind backend = RK_BACKEND_CPU;
 static double tolerance = 1e-12;
 
-static void compare_batch(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
-                          uint32_t nparts, uint32_t batch) {
+static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
+                          uint32_t nparts, uint32_t batch, uint32_t fanout) {
   rk_pagerank_result ref, mp;
   int rc_ref = rk_pagerank_reference(g, prm, &ref);
-  pr_mp_opts o = {backend, nparts, 0, 0, 0, batch};
+  pr_mp_opts o = {backend, nparts, 0, 0, 0, batch, fanout};
   int rc_mp = pr_mp_run(g, prm, &o, &mp, NULL);
   if (rc_mp == RK_E_NO_BACKEND) {
     printf("skipped: backend not available\n");
@@ -38,7 +39,8 @@ static void compare_batch(const char *name, const rk_graph *g, const rk_pagerank
       sum += mp.ranks[v];
     }
     if (!(l1 <= tolerance))
-      fprintf(stderr, "%s (nparts %u, batch %u): L1 distance %.3e\n", name, nparts, batch, l1);
+      fprintf(stderr, "%s (nparts %u, batch %u, fanout %u): L1 distance %.3e\n", name, nparts,
+              batch, fanout, l1);
     CHECK(l1 <= tolerance);
     CHECK(fabs(sum - 1.0) < 1e-9);
     CHECK(fabs(mp.l1_change - ref.l1_change) <= tolerance);
@@ -50,7 +52,7 @@ static void compare_batch(const char *name, const rk_graph *g, const rk_pagerank
 
 static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                     uint32_t nparts) {
-  compare_batch(name, g, prm, nparts, 0);
+  compare_shape(name, g, prm, nparts, 0, 0);
 }
 
 static void edges(const char *name, uint32_t n, uint64_t m, const uint32_t *s, const uint32_t *d) {
@@ -83,11 +85,22 @@ static void test_rmat(void) {
   /* Batches from the least (a warp's 32 entries) to the most; sizes that
    * are not a multiple of 32, or exceed the most, are refused. */
   uint32_t batches[] = {32, 96, 256};
-  for (int i = 0; i < 3; i++) compare_batch("rmat-12", &g, NULL, 5, batches[i]);
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, 5, batches[i], 0);
   uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
   for (int i = 0; i < 3; i++) {
     rk_pagerank_result r;
-    pr_mp_opts bad = {backend, 5, 0, 0, 0, refused[i]};
+    pr_mp_opts bad = {backend, 5, 0, 0, 0, refused[i], 0};
+    CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
+  }
+  /* Splits into two (the deepest tree), an odd count (uneven children)
+   * and one child per lane; one child, or more than a warp has lanes, are
+   * refused. 64 partitions give 4096 blocks, so the tree is deep. */
+  uint32_t fanouts[] = {2, 3, PR_FANOUT_MAX};
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, 64, 0, fanouts[i]);
+  uint32_t bad_fanouts[] = {1, PR_FANOUT_MAX + 1};
+  for (int i = 0; i < 2; i++) {
+    rk_pagerank_result r;
+    pr_mp_opts bad = {backend, 5, 0, 0, 0, 0, bad_fanouts[i]};
     CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
   }
   /* Not converging is an error from both, after the same iterations. */
