@@ -10,13 +10,16 @@
  * --reps runs. On the CUDA backend the reference is a plain CSR kernel on
  * the GPU (csr_cuda.cu), timed with device events.
  *
- *   rk_bench_pagerank [--backend cpu|cuda] [--max-scale S] [--tol T] [--reps R]
+ *   rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S]
+ *                     [--no-snap] [--tol T] [--reps R]
  *                     [--parts P] [--workers W] [--threads T] [--batch B] [--fanout F]
  *                     [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
  * contribution message carries) and --fanout (pr_go a split sends) override the driver's choices
  * (0: its own), to compare shapes; the last column says what ran.
+ * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;
+ * --no-snap leaves the SNAP graphs out.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
  * default, graphs of over 2 million nodes stop after one iteration (the L1
  * change, at most 2, is below n * 1e-6), so a smaller one measures more. */
@@ -33,7 +36,8 @@
 typedef struct bench_opts {
   rk_backend_kind backend;
   rk_pagerank_params params;
-  unsigned max_scale;
+  unsigned min_scale, max_scale;
+  int snap; /* run the SNAP graphs */
   int reps;
   uint32_t parts, workers, threads, batch, fanout; /* 0: the driver's choice */
   FILE *out;
@@ -116,7 +120,9 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
 static int parse_args(int argc, char **argv, bench_opts *o) {
   o->backend = RK_BACKEND_CPU;
   o->params = (rk_pagerank_params)RK_PAGERANK_PARAMS_DEFAULT;
+  o->min_scale = 14;
   o->max_scale = 20;
+  o->snap = 1;
   o->reps = 3;
   o->parts = o->workers = o->threads = o->batch = o->fanout = 0;
   o->out = stdout;
@@ -124,6 +130,11 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--backend") && v) {
       o->backend = !strcmp(v, "cuda") ? RK_BACKEND_CUDA : RK_BACKEND_CPU;
+    } else if (!strcmp(a, "--no-snap")) {
+      o->snap = 0;
+      continue;
+    } else if (!strcmp(a, "--min-scale") && v) {
+      o->min_scale = (unsigned)strtoul(v, NULL, 10);
     } else if (!strcmp(a, "--max-scale") && v) {
       o->max_scale = (unsigned)strtoul(v, NULL, 10);
     } else if (!strcmp(a, "--tol") && v) {
@@ -155,7 +166,7 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
 int main(int argc, char **argv) {
   bench_opts o;
   if (parse_args(argc, argv, &o) != 0) {
-    fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--max-scale S] "
+    fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S] [--no-snap] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--out FILE]\n");
     return 2;
@@ -171,7 +182,7 @@ int main(int argc, char **argv) {
                                      "wiki-Vote", "p2p-Gnutella31"};
   const char *root = getenv("RK_SHARED_DATA");
   int failed = 0;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; o.snap && i < 5; i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/graphs/%s.txt", root ? root : "../shared/data", snap[i]);
     rk_graph g;
@@ -179,7 +190,7 @@ int main(int argc, char **argv) {
     failed |= bench_graph(&o, snap[i], &g) != RK_OK;
     rk_graph_free(&g);
   }
-  for (unsigned s = 14; s <= o.max_scale; s += 2) {
+  for (unsigned s = o.min_scale; s <= o.max_scale; s += 2) {
     char name[32];
     snprintf(name, sizeof name, "rmat-%u", s);
     rk_graph g;
