@@ -30,8 +30,13 @@
 #define PR_GPU_BATCH 256u
 #define PR_GPU_SMALL_BATCH 64u
 #define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
-/* Children of a split pr_go: a kernel with lanes sends one from each lane
- * at once, others send PR_FANOUT one after another. */
+/* Children of a split pr_go: a kernel with lanes sends them from several
+ * lanes at once, others one after another. On an H200 (ms an iteration,
+ * median of 3), the SNAP graphs with lanes took 1.39 summed at 16 against
+ * 1.44-1.45 at 8 and 32 and 1.72 at 2 (binary splits); lane-parallel R-MAT
+ * 14-22 took 1.29 / 2.98 / 5.96 / 15.5 / 49.2 at 4 against 1.49 / 2.73 /
+ * 5.90 / 16.7 / 52.6 at 2, and 8 was slower at every scale. */
+#define PR_FANOUT_LANES 16u
 #define PR_FANOUT 4u
 
 /* Kernel-memory copies of the plan and the vectors. */
@@ -162,7 +167,7 @@ static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t w
                                                                          : PR_GPU_SMALL_BATCH;
 }
 
-static uint32_t default_fanout(int wide) { return wide ? RK_LANES_MAX : PR_FANOUT; }
+static uint32_t default_fanout(int wide) { return wide ? PR_FANOUT_LANES : PR_FANOUT; }
 
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
