@@ -175,10 +175,14 @@ static uint32_t default_fanout(int wide) { return wide ? PR_FANOUT_LANES : PR_FA
  * PR_AGG_INBOX_MAX: senders then rarely wait on it, and a ring no larger
  * than that keeps its slots (3 KiB each) warm in the caches; 4096 of them
  * for a graph that sends 80 batches an iteration cycled through 12 MiB. */
-static uint32_t aggregator_capacity(const pr_plan *pl) {
+static uint64_t batches_per_iteration(const pr_plan *pl) {
   uint64_t batches = 0;
   for (uint32_t q = 0; q < pl->nparts; q++) batches += pl->expected[q];
-  uint32_t c = pow2_at_least(batches + 16);
+  return batches;
+}
+
+static uint32_t aggregator_capacity(const pr_plan *pl) {
+  uint32_t c = pow2_at_least(batches_per_iteration(pl) + 16);
   return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
 }
 
@@ -292,6 +296,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->threads = threads;
     stats->batch = batch;
     stats->fanout = st.fanout;
+    stats->batches = batches_per_iteration(&pl); /* 0 for a failed (zeroed) plan */
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);

@@ -30,6 +30,7 @@ typedef struct pr_mp_stats {
   uint32_t threads;     /* GPU threads per worker (0 on the CPU) */
   uint32_t batch;
   uint32_t fanout;
+  uint64_t batches;     /* contribution messages an iteration (the plan's count) */
   const char *backend;
 } pr_mp_stats;
 
