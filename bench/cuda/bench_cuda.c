@@ -175,7 +175,7 @@ static int rt_end(rk_runtime *rt, int rc) {
 
 static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, uint32_t workers,
                       uint32_t threads, uint32_t capacity, const void *state, size_t size) {
-  rk_kernel_opts o = {capacity, workers, threads, state, size, 0};
+  rk_kernel_opts o = {capacity, workers, threads, state, size, 0, 0};
   return rk_kernel_add(rt, def, &o, NULL);
 }
 

@@ -50,6 +50,11 @@ typedef struct rk_kernel_opts {
                                  one-warp worker is then FIFO, as a CPU worker
                                  always is); 0: every lane runs its own
                                  message at once, each lane a worker */
+  uint32_t max_payload;       /* largest payload the inbox takes, in bytes;
+                                 its slots are sized to it, and a larger
+                                 message is refused with RK_E_OVERSIZE. 0:
+                                 the largest its types can encode; more than
+                                 that: RK_E_INVAL */
 } rk_kernel_opts;
 
 /* What a kernel has done so far; readable at any time after launch. The

@@ -81,6 +81,10 @@ static int kernel_opts_apply(const rk_kernel_def *def, const rk_kernel_opts *in,
     if (def->types[i] == NULL) return RK_E_INVAL;
     if (def->types[i]->max_payload > max_payload) max_payload = def->types[i]->max_payload;
   }
+  if (o.max_payload > max_payload) return RK_E_INVAL;
+  /* A caller that never sends the largest its types allow (a bounded array
+   * filled part way) trades it for smaller slots: less memory to walk. */
+  if (o.max_payload) max_payload = o.max_payload;
   if (max_payload > RK_QUEUE_MAX_SLOT - RK_HEADER_SIZE) return RK_E_RANGE;
   k->slot_size = RK_HEADER_SIZE + max_payload;
   if (rk_queue_bytes(o.inbox_capacity, k->slot_size) == 0) return RK_E_INVAL;

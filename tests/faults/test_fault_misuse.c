@@ -2,9 +2,10 @@
  *
  * NULL and closed handles on every call; queue capacities and slot sizes
  * at zero, at their maxima and one past them, down to a message of the
- * largest slot size making a round trip through a kernel; and kernel to
- * kernel sends into a deactivated kernel, which holds them (or refuses
- * them, counted, once its inbox is full). Each ends with a named error or
+ * largest slot size making a round trip through a kernel; inboxes sized
+ * below their types' maximum; and kernel to kernel sends into a
+ * deactivated kernel, which holds them (or refuses them, counted, once its
+ * inbox is full). Each ends with a named error or
  * the documented behaviour. argv[1] names the backend. */
 #include "fault_kernels.h"
 #include "rt_util.h"
@@ -241,6 +242,49 @@ static void test_small_host_slot(int argc, char **argv) {
   CHECK_OK(rk_runtime_close(&rt));
 }
 
+/* An inbox sized below its types' maximum (rk_kernel_opts.max_payload):
+ * at the maximum exactly every message fits; below it, a host send and a
+ * kernel's send of a larger message are refused as RK_E_OVERSIZE and
+ * counted, never truncated; above it the option is refused at add. */
+static void test_small_inbox(int argc, char **argv) {
+  const uint32_t num = (uint32_t)pl_num_max_payload;
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = 16;
+  o.in_order = 1;
+  o.max_payload = num + 1;
+  CHECK_EQ_INT(rk_kernel_add(&rt, &pl_stage, &o, NULL), RK_E_INVAL);
+  o.max_payload = num;
+  uint32_t exact = rt_add_stage_opts(&rt, PL_ADD, 1, RK_ADDR_HOST, o);
+  o.max_payload = num - 1;
+  uint32_t small = rt_add_stage_opts(&rt, PL_ADD, 1, RK_ADDR_HOST, o);
+  uint32_t feeder = rt_add_stage(&rt, PL_ADD, 1, small, 16);
+  CHECK_OK(rk_runtime_launch(&rt));
+  uint32_t ids[3] = {exact, small, feeder};
+  for (int i = 0; i < 3; i++) CHECK_OK(rk_kernel_activate(&rt, ids[i]));
+  pl_num m = rt_num(7, 41);
+  CHECK_OK(RK_HOST_SEND(&rt, exact, pl_num, &m, RT_SEC));
+  pl_num out = rt_num(0, 0);
+  CHECK_OK(rt_recv_num(&rt, &out, 5 * RT_SEC));
+  CHECK_EQ_INT(out.index, 7);
+  CHECK_EQ_INT(out.value, 42);
+  CHECK_EQ_INT(RK_HOST_SEND(&rt, small, pl_num, &m, RT_SEC), RK_E_OVERSIZE);
+  CHECK_OK(RK_HOST_SEND(&rt, feeder, pl_num, &m, RT_SEC));
+  RT_WAIT_FOR(rt_telemetry(&rt, feeder).errors == 1, 5 * RT_SEC);
+  rk_kernel_telemetry t = rt_telemetry(&rt, feeder);
+  CHECK_EQ_INT(t.send_failed, 1);
+  CHECK_EQ_INT(t.last_error, RK_E_OVERSIZE);
+  t = rt_telemetry(&rt, small);
+  CHECK_EQ_INT(t.inbox.rejected_oversize, 2);
+  CHECK_EQ_INT(t.processed, 0);
+  rk_msg msg;
+  uint8_t buf[256];
+  CHECK_EQ_INT(rk_host_recv(&rt, &msg, buf, sizeof buf, 0), RK_E_EMPTY);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
 /* ---- sends into a deactivated kernel -------------------------------------- */
 
 static void test_send_to_deactivated(int argc, char **argv) {
@@ -296,6 +340,7 @@ int main(int argc, char **argv) {
   test_runtime_limits(argc, argv);
   test_max_slot_round_trip(argc, argv);
   test_small_host_slot(argc, argv);
+  test_small_inbox(argc, argv);
   test_send_to_deactivated(argc, argv);
   return CHECK_DONE("test_fault_misuse");
 }
