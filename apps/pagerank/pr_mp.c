@@ -171,16 +171,17 @@ static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t w
 
 static uint32_t default_fanout(int wide) { return wide ? PR_FANOUT_LANES : PR_FANOUT; }
 
-/* The aggregator's inbox holds one iteration's batches, up to
- * PR_AGG_INBOX_MAX: senders then rarely wait on it, and a ring no larger
- * than that keeps its slots (3 KiB each) warm in the caches; 4096 of them
- * for a graph that sends 80 batches an iteration cycled through 12 MiB. */
+/* Contribution messages an iteration sends (0 for a zeroed plan). */
 static uint64_t batches_per_iteration(const pr_plan *pl) {
   uint64_t batches = 0;
   for (uint32_t q = 0; q < pl->nparts; q++) batches += pl->expected[q];
   return batches;
 }
 
+/* The aggregator's inbox holds one iteration's batches, up to
+ * PR_AGG_INBOX_MAX: senders then rarely wait on it, and a ring no larger
+ * than that keeps its slots (3 KiB each) warm in the caches; 4096 of them
+ * for a graph that sends 80 batches an iteration cycled through 12 MiB. */
 static uint32_t aggregator_capacity(const pr_plan *pl) {
   uint32_t c = pow2_at_least(batches_per_iteration(pl) + 16);
   return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
@@ -296,7 +297,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->threads = threads;
     stats->batch = batch;
     stats->fanout = st.fanout;
-    stats->batches = batches_per_iteration(&pl); /* 0 for a failed (zeroed) plan */
+    stats->batches = batches_per_iteration(&pl);
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);
