@@ -14,7 +14,9 @@
 #
 # Stages run in the order given and share the build folder, so a long check
 # can be split across calls that each fit a time limit; the table printed
-# at the end covers the stages of this call.
+# at the end covers the stages of this call. The exit status is 1 when the
+# build, a test, a sanitizer (a finding) or a benchmark failed; a test that
+# fails only under a tool, with no finding, is reported and not counted.
 #
 # The SNAP graphs of the PageRank test are read from $RK_SHARED_DATA/graphs
 # (default ../shared/data); on a machine without them, copy them into an
@@ -28,16 +30,21 @@ export RK_SHARED_DATA=${RK_SHARED_DATA:-$ROOT/../shared/data}
 STAGES=${*:-build test sanitize bench}
 mkdir -p "$LOGS"
 declare -a ROWS
+STATUS=0
 row() { ROWS+=("$(printf '%-36s %s' "$1" "$2")"); }
+failed() { STATUS=1; }
 
 stage_build() {
   cmake -S "$ROOT" -B "$B" -DRK_CUDA=ON -DCMAKE_BUILD_TYPE=Release >"$LOGS/configure.log" 2>&1 &&
     cmake --build "$B" -j"$(nproc)" >"$LOGS/build.log" 2>&1
-  row build "$([ $? -eq 0 ] && echo ok || echo FAILED)"
+  local rc=$?
+  [ $rc -eq 0 ] || failed
+  row build "$([ $rc -eq 0 ] && echo ok || echo FAILED)"
 }
 
 stage_test() {
-  (cd "$B" && ctest -L gpu --output-on-failure --timeout "${RK_TEST_TIMEOUT:-180}") >"$LOGS/ctest-gpu.log" 2>&1
+  (cd "$B" && ctest -L gpu --output-on-failure --timeout "${RK_TEST_TIMEOUT:-180}") >"$LOGS/ctest-gpu.log" 2>&1 ||
+    failed
   row "ctest -L gpu" "$(grep -E 'tests passed|tests failed' "$LOGS/ctest-gpu.log" | tail -1)"
   grep -E '^ *[0-9]+/[0-9]+ Test' "$LOGS/ctest-gpu.log" | sed 's/^ */  /' >"$LOGS/ctest-gpu-rows.txt"
 }
@@ -58,8 +65,11 @@ san() { # tool, test name
   case $rc in
   0) row "$1 $2" clean ;;
   77) row "$1 $2" skipped ;;
-  99) row "$1 $2" "FOUND ${errors:-?} error(s)" ;;
-  *) row "$1 $2" "${errors:-?} error(s); the test itself exited $rc under the tool" ;;
+  99) failed; row "$1 $2" "FOUND ${errors:-?} error(s)" ;;
+  *)
+    [ "${errors:-0}" = 0 ] || failed
+    row "$1 $2" "${errors:-?} error(s); the test itself exited $rc under the tool"
+    ;;
   esac
   tail -n 3 "$LOGS/san-$1-$2.log" | sed "s|^|$1 $2: |" >>"$LOGS/sanitize-tails.txt"
 }
@@ -79,9 +89,11 @@ stage_sanitize() {
 bench() { # name, command...
   local name=$1
   shift
-  [ -x "$1" ] || { row "$name" "not built"; return; }
+  [ -x "$1" ] || { failed; row "$name" "not built"; return; }
   timeout 300 "$@" >"$LOGS/$name.log" 2>&1
-  row "$name" "rc=$? (table in $name.log)"
+  local rc=$?
+  [ $rc -eq 0 ] || failed
+  row "$name" "rc=$rc (table in $name.log)"
 }
 
 # R-MAT 24 alone, once: on an H200 one run took ~130 s (most of it building
@@ -107,4 +119,4 @@ echo "== ringk gpu-check: $(cat "$LOGS/card.txt" 2>/dev/null), $(date -u +%F), $
 printf '%s\n' "${ROWS[@]}" | tee "$LOGS/summary.txt"
 [ -f "$LOGS/ctest-gpu-rows.txt" ] && cat "$LOGS/ctest-gpu-rows.txt"
 for f in "$LOGS"/bench-*.log; do [ -f "$f" ] && { echo; tail -25 "$f"; }; done
-exit 0
+exit $STATUS
