@@ -136,9 +136,11 @@ def pyplot():
     return plt
 
 
-def save(fig, path):
+def save(plt, fig, path):
+    """Writes fig to path without a date (same input, same bytes) and closes it."""
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
 
 
 def bars(ax, labels, series, names, log=False):
@@ -164,8 +166,7 @@ def draw_cuda(plt, title, data, path):
              ["ringk", "floor"], log=(dim != "rate"))
         ax.set_ylabel(name)
     fig.suptitle(title, fontsize=10)
-    save(fig, path)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 def draw_pagerank(plt, title, data, path):
@@ -177,8 +178,7 @@ def draw_pagerank(plt, title, data, path):
                     va="bottom", fontsize=7)
     ax.set_ylabel("ms an iteration")
     ax.set_title(title, fontsize=10)
-    save(fig, path)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 def draw_queue(plt, title, columns, data, ylabel, path):
@@ -187,8 +187,7 @@ def draw_queue(plt, title, columns, data, ylabel, path):
          columns)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
-    save(fig, path)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 def plot_file(plt, src, out_dir):

@@ -12,12 +12,13 @@
  *
  *   rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S]
  *                     [--no-snap] [--tol T] [--reps R]
- *                     [--parts P] [--workers W] [--threads T] [--batch B] [--fanout F]
- *                     [--out FILE]
+ *                     [--parts P] [--workers W] [--threads T] [--batch B]
+ *                     [--fanout F] [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
- * contribution message carries) and --fanout (pr_go a split sends) override the driver's choices
- * (0: its own), to compare shapes; the shape column says what ran, and
+ * contribution message carries) and --fanout (pr_go a split sends)
+ * override the driver's choices (0: its own), to compare shapes; the
+ * shape column says what ran, and
  * batches/iter how many contribution messages an iteration sends (every
  * one passes through the aggregator's single inbox).
  * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;

@@ -50,6 +50,13 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
   rk_pagerank_result_free(&mp);
 }
 
+/* A shape pr_mp_run must refuse before it runs anything. */
+static void check_refused(const rk_graph *g, uint32_t batch, uint32_t fanout) {
+  rk_pagerank_result r;
+  pr_mp_opts bad = {backend, 5, 0, 0, 0, batch, fanout};
+  CHECK_EQ_INT(pr_mp_run(g, NULL, &bad, &r, NULL), RK_E_INVAL);
+}
+
 static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                     uint32_t nparts) {
   compare_shape(name, g, prm, nparts, 0, 0);
@@ -87,22 +94,14 @@ static void test_rmat(void) {
   uint32_t batches[] = {32, 96, 256};
   for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, 5, batches[i], 0);
   uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
-  for (int i = 0; i < 3; i++) {
-    rk_pagerank_result r;
-    pr_mp_opts bad = {backend, 5, 0, 0, 0, refused[i], 0};
-    CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
-  }
+  for (int i = 0; i < 3; i++) check_refused(&g, refused[i], 0);
   /* Splits into two (the deepest tree), an odd count (uneven children)
    * and one child per lane; one child, or more than a warp has lanes, are
    * refused. 64 partitions give 4096 blocks, so the tree is deep. */
   uint32_t fanouts[] = {2, 3, PR_FANOUT_MAX};
   for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, 64, 0, fanouts[i]);
   uint32_t bad_fanouts[] = {1, PR_FANOUT_MAX + 1};
-  for (int i = 0; i < 2; i++) {
-    rk_pagerank_result r;
-    pr_mp_opts bad = {backend, 5, 0, 0, 0, 0, bad_fanouts[i]};
-    CHECK_EQ_INT(pr_mp_run(&g, NULL, &bad, &r, NULL), RK_E_INVAL);
-  }
+  for (int i = 0; i < 2; i++) check_refused(&g, 0, bad_fanouts[i]);
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
