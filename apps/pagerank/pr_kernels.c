@@ -22,16 +22,16 @@ RK_HD static int pr_send_go(rk_ctx *ctx, uint32_t iter, uint32_t b0, uint32_t b1
  * lanes is 1, the loops are plain and the batch is on the stack. */
 RK_STATIC_ASSERT(sizeof(pr_contrib) <= RK_LANES_SCRATCH, "a batch fits the lanes' scratch");
 
-/* Sends the n entries the lanes wrote into c (the lanes write the message
- * together); every lane gets the result, after which c may be written
- * again. */
-RK_HD static int pr_flush(rk_ctx *ctx, pr_contrib *c, uint32_t n) {
+/* Sends the n entries the lanes wrote into c to the aggregator that owns
+ * partition c->part (the lanes write the message together); every lane
+ * gets the result, after which c may be written again. */
+RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_t n) {
   if (ctx->lane == 0) {
     c->node_count = n;
     c->value_count = n;
   }
   rk_lanes_sync(ctx);
-  return pr_contrib_send_lanes(ctx, PR_AGGREGATOR, c);
+  return pr_contrib_send_lanes(ctx, PR_AGGREGATOR0 + c->part % s->naggs, c);
 }
 
 /* Sends block b's entries to its target partition in batches. Partition 0's
@@ -50,7 +50,7 @@ RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
   int sent = 0;
   for (uint64_t base = seg0; base < seg1; base += ctx->lanes) {
     if (n + ctx->lanes > s->batch) {
-      int rc = pr_flush(ctx, c, n);
+      int rc = pr_flush(ctx, s, c, n);
       if (rc != RK_OK) return rc;
       n = 0;
       sent = 1;
@@ -65,7 +65,7 @@ RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
     n += seg1 - base < ctx->lanes ? (uint32_t)(seg1 - base) : ctx->lanes;
   }
   if (n == 0 && (sent || b / s->nparts != 0)) return RK_OK;
-  return pr_flush(ctx, c, n);
+  return pr_flush(ctx, s, c, n);
 }
 
 /* Splits g's block range into up to s->fanout pr_go to itself, one per
@@ -145,10 +145,11 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t i
   return rk_lanes_first_i32(ctx, rc);
 }
 
-/* RK_OK if every entry of c targets partition c->part; the lanes check a
- * share each and agree on the answer. */
+/* RK_OK if c's partition is this aggregator's and every entry targets it;
+ * the lanes check a share each and agree on the answer. */
 RK_HD static int pr_check_batch(rk_ctx *ctx, const pr_state *s, const pr_contrib *c) {
   if (c->part >= s->nparts || c->node_count != c->value_count) return RK_E_MALFORMED;
+  if (PR_AGGREGATOR0 + c->part % s->naggs != ctx->kernel_id) return RK_E_RANGE;
   uint32_t lo = s->part_lo[c->part], hi = s->part_lo[c->part + 1];
   double bad = 0.0;
   for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
@@ -163,7 +164,8 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   int rc = pr_contrib_decode_msg_lanes(ctx, msg, c);
   if (rc != RK_OK) return rc;
   if ((rc = pr_check_batch(ctx, s, c)) != RK_OK) return rc;
-  /* One worker owns acc alone; several share it through atomics. */
+  /* The partition is this kernel's alone: with one worker it owns those
+   * entries of acc, several share them through atomics. */
   if (ctx->nworkers == 1) {
     for (uint32_t i = 0; i < c->node_count; i++) s->acc[c->node[i]] += c->value[i];
   } else {

@@ -13,7 +13,9 @@
  *   leaf_blocks is split into up to `fanout` pr_go to itself (so any
  *   number of workers share an iteration), a leaf sends its blocks'
  *   entries to the aggregator.
- * - aggregator: adds entries into acc[v]; the worker that receives the last
+ * - aggregator: adds entries into acc[v] (one or more aggregator kernels,
+ *   each owning the partitions q with q % naggs equal to its index, so
+ *   their inboxes share an iteration's batches); the worker that receives the last
  *   batch of partition q in an iteration (counts are known from the plan)
  *   computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's nodes, its L1
  *   change and dangling mass, and reports them in a pr_partial.
@@ -69,8 +71,13 @@ RK_MESSAGE(pr_start, 0x0304, 1, PR_START_FIELDS);
   F(double, l1, 0.0)
 RK_MESSAGE(pr_done, 0x0305, 1, PR_DONE_FIELDS);
 
-/* Kernel ids, fixed by the order the driver adds them. */
-enum { PR_SENDER = 0, PR_AGGREGATOR = 1, PR_CHECKER = 2 };
+/* Kernel ids, fixed by the order the driver adds them: the sender, the
+ * checker, then pr_state.naggs aggregators, partition q going to
+ * PR_AGGREGATOR0 + q % naggs. */
+enum { PR_SENDER = 0, PR_CHECKER = 1, PR_AGGREGATOR0 = 2 };
+/* Aggregator kernels at most: each is its own inbox, so the claims of an
+ * iteration's batches spread over that many queues. */
+#define PR_AGGREGATORS_MAX 64
 
 typedef struct pr_state {
   /* the plan (read-only) */
@@ -80,6 +87,7 @@ typedef struct pr_state {
   uint32_t leaf_blocks;    /* blocks one pr_go leaf processes */
   uint32_t fanout;         /* pr_go a wider range is split into, 2..PR_FANOUT_MAX */
   uint32_t batch;          /* entries a sender puts in a pr_contrib */
+  uint32_t naggs;          /* aggregator kernels, 1..min(nparts, PR_AGGREGATORS_MAX) */
   const uint64_t *blk_seg; /* nblocks + 1 offsets into the segments */
   const uint32_t *seg_node;/* target of each segment */
   const uint64_t *seg_src; /* nsegs + 1 offsets into src */

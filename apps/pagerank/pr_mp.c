@@ -40,6 +40,8 @@
 #define PR_FANOUT 4u
 
 #define PR_AGG_INBOX_MAX 4096u
+/* CUDA: aggregator kernels (at most one a partition). */
+#define PR_GPU_AGGREGATORS 8u
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
@@ -113,9 +115,9 @@ static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, const pr_state *
   return rk_kernel_add(rt, def, &o, NULL);
 }
 
-/* The first error any kernel reported, or a device fault. */
-static int kernels_health(rk_runtime *rt) {
-  for (uint32_t k = PR_SENDER; k <= PR_CHECKER; k++) {
+/* The first error any of the nkernels kernels reported, or a device fault. */
+static int kernels_health(rk_runtime *rt, uint32_t nkernels) {
+  for (uint32_t k = 0; k < nkernels; k++) {
     rk_kernel_telemetry t;
     int rc = rk_kernel_telemetry_get(rt, k, &t);
     if (rc != RK_OK) return rc;
@@ -124,7 +126,7 @@ static int kernels_health(rk_runtime *rt) {
   return rk_runtime_fault(rt, NULL);
 }
 
-static int wait_done(rk_runtime *rt, uint64_t timeout_ns, pr_done *done) {
+static int wait_done(rk_runtime *rt, uint32_t nkernels, uint64_t timeout_ns, pr_done *done) {
   uint8_t *buf = malloc(rk_host_slot_size(rt));
   if (buf == NULL) return RK_E_NOMEM;
   uint64_t deadline = rk_now_ns() + timeout_ns;
@@ -137,7 +139,7 @@ static int wait_done(rk_runtime *rt, uint64_t timeout_ns, pr_done *done) {
       break;
     }
     if (rc != RK_E_TIMEOUT) break;
-    if ((rc = kernels_health(rt)) != RK_OK) break;
+    if ((rc = kernels_health(rt, nkernels)) != RK_OK) break;
     if (rk_now_ns() >= deadline) {
       rc = RK_E_TIMEOUT;
       break;
@@ -171,19 +173,20 @@ static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t w
 
 static uint32_t default_fanout(int wide) { return wide ? PR_FANOUT_LANES : PR_FANOUT; }
 
-/* Contribution messages an iteration sends (0 for a zeroed plan). */
-static uint64_t batches_per_iteration(const pr_plan *pl) {
+/* Contribution messages an iteration sends to aggregator k of naggs (0
+ * for a zeroed plan); with k 0 of 1, all of them. */
+static uint64_t batches_to(const pr_plan *pl, uint32_t k, uint32_t naggs) {
   uint64_t batches = 0;
-  for (uint32_t q = 0; q < pl->nparts; q++) batches += pl->expected[q];
+  for (uint32_t q = k; q < pl->nparts; q += naggs) batches += pl->expected[q];
   return batches;
 }
 
-/* The aggregator's inbox holds one iteration's batches, up to
+/* An aggregator's inbox holds its share of an iteration's batches, up to
  * PR_AGG_INBOX_MAX: senders then rarely wait on it, and a ring no larger
  * than that keeps its slots (3 KiB each) warm in the caches; 4096 of them
  * for a graph that sends 80 batches an iteration cycled through 12 MiB. */
-static uint32_t aggregator_capacity(const pr_plan *pl) {
-  uint32_t c = pow2_at_least(batches_per_iteration(pl) + 16);
+static uint32_t aggregator_capacity(const pr_plan *pl, uint32_t k, uint32_t naggs) {
+  uint32_t c = pow2_at_least(batches_to(pl, k, naggs) + 16);
   return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
 }
 
@@ -199,23 +202,26 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   st->leaf_blocks = pl->nblocks / leaves ? (uint32_t)(pl->nblocks / leaves) : 1;
   int wide = cuda && gpu_wide(pl->nblocks, workers, threads);
   /* The sender's inbox holds a whole iteration's pr_go tree, so a sender
-   * never waits on itself. One aggregator worker on the CPU owns acc. */
+   * never waits on itself. On the GPU the aggregators share the workers;
+   * on the CPU each has one, which owns its partitions' entries of acc. */
   int rc = add_kernel(rt, wide ? &pr_sender_lanes : &pr_sender, st, workers, threads,
                       pow2_at_least(2ull * pl->nblocks + 16));
-  if (rc == RK_OK)
-    rc = add_kernel(rt, wide ? &pr_aggregator_lanes : &pr_aggregator, st, cuda ? workers : 1,
-                    threads, aggregator_capacity(pl));
   if (rc == RK_OK) rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(pl->nparts + 16));
+  uint32_t agg_workers = !cuda ? 1 : workers / st->naggs ? workers / st->naggs : 1;
+  for (uint32_t k = 0; rc == RK_OK && k < st->naggs; k++)
+    rc = add_kernel(rt, wide ? &pr_aggregator_lanes : &pr_aggregator, st, agg_workers, threads,
+                    aggregator_capacity(pl, k, st->naggs));
+  uint32_t nkernels = PR_AGGREGATOR0 + st->naggs;
   if (rc == RK_OK) rc = rk_runtime_launch(rt);
-  for (uint32_t k = PR_SENDER; rc == RK_OK && k <= PR_CHECKER; k++) rc = rk_kernel_activate(rt, k);
+  for (uint32_t k = 0; rc == RK_OK && k < nkernels; k++) rc = rk_kernel_activate(rt, k);
   uint64_t ndangling = 0;
   for (uint32_t v = 0; v < g->n; v++) ndangling += pl->inv_deg[v] == 0.0;
   pr_start start = {(double)ndangling / g->n};
   *t_start = rk_now_ns();
   if (rc == RK_OK) rc = RK_HOST_SEND(rt, PR_CHECKER, pr_start, &start, timeout_ns);
-  if (rc == RK_OK) rc = wait_done(rt, timeout_ns, done);
+  if (rc == RK_OK) rc = wait_done(rt, nkernels, timeout_ns, done);
   *messages = 1;
-  for (uint32_t k = PR_SENDER; k <= PR_CHECKER; k++) {
+  for (uint32_t k = 0; k < nkernels; k++) {
     rk_kernel_telemetry t;
     if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) *messages += t.sent;
   }
@@ -276,6 +282,8 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.fanout = o.fanout ? o.fanout : default_fanout(cuda && gpu_wide(pl.nblocks, workers, threads));
     st.nparts = pl.nparts;
     st.nblocks = pl.nblocks;
+    st.naggs = o.aggregators ? o.aggregators : cuda ? PR_GPU_AGGREGATORS : 1;
+    if (st.naggs > pl.nparts) st.naggs = pl.nparts;
     rc = place(&rt, g, &pl, &mem, &st);
     if (rc == RK_OK)
       rc = run_kernels(&rt, g, &pl, &st, workers, threads, timeout, &done, &result->messages,
@@ -297,7 +305,8 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->threads = threads;
     stats->batch = batch;
     stats->fanout = st.fanout;
-    stats->batches = batches_per_iteration(&pl);
+    stats->batches = batches_to(&pl, 0, 1);
+    stats->aggregators = st.naggs;
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);
@@ -314,12 +323,13 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
 int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_opts *opts,
               rk_pagerank_result *result, pr_mp_stats *stats) {
   rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
-  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0, 0};
+  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0, 0, 0};
   if (params) prm = *params;
   if (opts) o = *opts;
   if (result == NULL || g == NULL || g->n == 0) return RK_E_INVAL;
   memset(result, 0, sizeof *result);
   if (o.fanout == 1 || o.fanout > PR_FANOUT_MAX) return RK_E_INVAL;
+  if (o.aggregators > PR_AGGREGATORS_MAX) return RK_E_INVAL;
   int rc = rk_pagerank_params_check(&prm);
   if (rc != RK_OK) return rc;
   /* The default GPU shape is sized for an H100; on a smaller device the

@@ -19,6 +19,9 @@ typedef struct pr_mp_opts {
   uint32_t batch;       /* entries a contribution message carries: a multiple of 32
                            up to 256; 0: chosen */
   uint32_t fanout;      /* pr_go a sender splits a range into: 2..32; 0: chosen */
+  uint32_t aggregators; /* aggregator kernels, each with its own inbox: up to 64,
+                           and at most one a partition (more are cut to nparts);
+                           0: chosen */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -30,6 +33,7 @@ typedef struct pr_mp_stats {
   uint32_t threads;     /* GPU threads per worker (0 on the CPU) */
   uint32_t batch;
   uint32_t fanout;
+  uint32_t aggregators;
   uint64_t batches;     /* contribution messages an iteration (the plan's count) */
   const char *backend;
 } pr_mp_stats;

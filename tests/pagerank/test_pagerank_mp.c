@@ -4,10 +4,11 @@
  * R-MAT graphs, and the real SNAP graphs when present), the message-passing
  * run must end with the same status and iteration count as the CSR
  * reference, ranks within 1e-12 in L1 on the CPU (1e-6 on CUDA), summing
- * to 1. The partition count, the batch size and the fanout of the sender's
- * splits are varied so blocks, empty partitions, multi-batch blocks and
- * split trees of every shape are all exercised. argv[1] names the
- * backend. */
+ * to 1. The partition count, the batch size, the fanout of the sender's
+ * splits and the number of aggregator kernels are varied so blocks, empty
+ * partitions, multi-batch blocks, split trees of every shape and
+ * partitions shared among aggregators are all exercised. argv[1] names
+ * the backend. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,11 +20,17 @@
 static rk_backend_kind backend = RK_BACKEND_CPU;
 static double tolerance = 1e-12;
 
+/* A shape: partitions, batch entries, split fanout, aggregator kernels
+ * (0: the driver's choice). */
+typedef struct shape {
+  uint32_t nparts, batch, fanout, aggs;
+} shape;
+
 static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
-                          uint32_t nparts, uint32_t batch, uint32_t fanout) {
+                          shape sh) {
   rk_pagerank_result ref, mp;
   int rc_ref = rk_pagerank_reference(g, prm, &ref);
-  pr_mp_opts o = {backend, nparts, 0, 0, 0, batch, fanout};
+  pr_mp_opts o = {backend, sh.nparts, 0, 0, 0, sh.batch, sh.fanout, sh.aggs};
   int rc_mp = pr_mp_run(g, prm, &o, &mp, NULL);
   if (rc_mp == RK_E_NO_BACKEND) {
     printf("skipped: backend not available\n");
@@ -39,8 +46,8 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
       sum += mp.ranks[v];
     }
     if (!(l1 <= tolerance))
-      fprintf(stderr, "%s (nparts %u, batch %u, fanout %u): L1 distance %.3e\n", name, nparts,
-              batch, fanout, l1);
+      fprintf(stderr, "%s (nparts %u, batch %u, fanout %u, aggregators %u): L1 distance %.3e\n",
+              name, sh.nparts, sh.batch, sh.fanout, sh.aggs, l1);
     CHECK(l1 <= tolerance);
     CHECK(fabs(sum - 1.0) < 1e-9);
     CHECK(fabs(mp.l1_change - ref.l1_change) <= tolerance);
@@ -51,15 +58,15 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
 }
 
 /* A shape pr_mp_run must refuse before it runs anything. */
-static void check_refused(const rk_graph *g, uint32_t batch, uint32_t fanout) {
+static void check_refused(const rk_graph *g, shape sh) {
   rk_pagerank_result r;
-  pr_mp_opts bad = {backend, 5, 0, 0, 0, batch, fanout};
+  pr_mp_opts bad = {backend, sh.nparts, 0, 0, 0, sh.batch, sh.fanout, sh.aggs};
   CHECK_EQ_INT(pr_mp_run(g, NULL, &bad, &r, NULL), RK_E_INVAL);
 }
 
 static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                     uint32_t nparts) {
-  compare_shape(name, g, prm, nparts, 0, 0);
+  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0});
 }
 
 static void edges(const char *name, uint32_t n, uint64_t m, const uint32_t *s, const uint32_t *d) {
@@ -92,16 +99,22 @@ static void test_rmat(void) {
   /* Batches from the least (a warp's 32 entries) to the most; sizes that
    * are not a multiple of 32, or exceed the most, are refused. */
   uint32_t batches[] = {32, 96, 256};
-  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, 5, batches[i], 0);
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0});
   uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
-  for (int i = 0; i < 3; i++) check_refused(&g, refused[i], 0);
+  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0});
   /* Splits into two (the deepest tree), an odd count (uneven children)
    * and one child per lane; one child, or more than a warp has lanes, are
    * refused. 64 partitions give 4096 blocks, so the tree is deep. */
   uint32_t fanouts[] = {2, 3, PR_FANOUT_MAX};
-  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, 64, 0, fanouts[i]);
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0});
   uint32_t bad_fanouts[] = {1, PR_FANOUT_MAX + 1};
-  for (int i = 0; i < 2; i++) check_refused(&g, 0, bad_fanouts[i]);
+  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0});
+  /* One aggregator, two and three (partitions shared unevenly), one a
+   * partition, and more than partitions (cut to one a partition); more
+   * than PR_AGGREGATORS_MAX are refused. */
+  uint32_t aggs[] = {1, 2, 3, 5, PR_AGGREGATORS_MAX};
+  for (int i = 0; i < 5; i++) compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i]});
+  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1});
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
