@@ -302,6 +302,12 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   memset(&published, 0, sizeof published);
   uint32_t seen_epoch = UINT32_MAX;
   int mode = RK_CTL_HOLD;
+  /* Slots a take looks at: a warp's batch, or one after an empty poll.
+   * A poll reads a sequence per slot looked at, all in the lines producers
+   * are filling; with 528 warps polling an empty inbox 32 slots at a time
+   * those reads slowed the producers enough to keep it empty (H200: 10 M
+   * msg/s at 16 B against 28 M at 64 B, where the sink was never idle). */
+  uint32_t want = Lanes > 1 ? 1 : RK_WARP;
   for (;;) {
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
      * protocol runs only when the epoch moved. Messages taken under the old
@@ -315,7 +321,8 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
     /* A kernel with lanes takes one message a warp: its warp runs each
      * message alone, so a batch taken at once would run one after another
      * on this warp while others found the inbox empty. */
-    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, Lanes > 1 ? 1 : RK_WARP, &pos) : 0;
+    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, want, &pos) : 0;
+    want = n == 0 || Lanes > 1 ? 1 : RK_WARP;
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);

@@ -25,6 +25,9 @@
 __device__ static inline uint64_t rk_sys_load_relaxed_u64(const uint64_t *p) {
   return RK_SYS_REF(uint64_t, p).load(cuda::memory_order_relaxed);
 }
+__device__ static inline uint64_t rk_sys_load_acquire_u64(const uint64_t *p) {
+  return RK_SYS_REF(uint64_t, p).load(cuda::memory_order_acquire);
+}
 __device__ static inline uint32_t rk_sys_load_acquire_u32(const uint32_t *p) {
   return RK_SYS_REF(uint32_t, p).load(cuda::memory_order_acquire);
 }
@@ -38,20 +41,55 @@ __device__ static inline void rk_sys_store_relaxed_u32(uint32_t *p, uint32_t v) 
   RK_SYS_REF(uint32_t, p).store(v, cuda::memory_order_relaxed);
 }
 
+/* A queue's geometry, fixed by rk_queue_init. Code that reaches a queue
+ * in mapped host memory (the bridge) keeps it in device memory: every read
+ * of the mapped header would be a PCIe round trip, and finding a slot
+ * would wait on one. */
+typedef struct rk_qgeom {
+  rk_queue *q;        /* the queue, as the GPU addresses it */
+  uint64_t mask;
+  uint32_t stride;
+  uint32_t slot_size;
+  uint32_t capacity;
+  uint32_t pad_;
+} rk_qgeom;
+
+/* The geometry of q, read where it is readable (q), for the address the
+ * GPU knows it by (at). */
+static inline __host__ __device__ rk_qgeom rk_qgeom_of(const rk_queue *q, const void *at) {
+  rk_qgeom g;
+  g.q = (rk_queue *)at;
+  g.mask = q->mask;
+  g.stride = q->stride;
+  g.slot_size = q->slot_size;
+  g.capacity = q->capacity;
+  g.pad_ = 0;
+  return g;
+}
+
+/* rk_queue_slot, from the geometry. */
+__device__ static inline rk_slot *rk_qgeom_slot(const rk_qgeom &g, uint64_t pos) {
+  return (rk_slot *)((uint8_t *)g.q + sizeof(rk_queue) + (size_t)(pos & g.mask) * g.stride);
+}
+
 /* Number of leading lanes whose bit is set in a ballot. */
 __device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
   return ballot == RK_FULL_MASK ? RK_WARP : (uint32_t)__ffs(~ballot) - 1u;
 }
 
 /* The slot sequence every lane expects: `want` is seq - pos for the
- * position pos+lane (1: a message to take; 0: a free slot to fill). Reads
- * are relaxed; the caller's fence after a successful claim turns them into
- * acquires. (Acquire loads here would spare that fence's wait for the
- * warp's stores in flight, but every poll of every warp would then
- * invalidate its SM's L1: on an H100 K2K throughput fell from ~28 to
- * ~9.5 M msg/s at every size.) Lanes past the capacity would alias earlier
- * slots: they report not-ready, so a prefix never wraps. */
-__device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
+ * position pos+lane (1: a message to take; 0: a free slot to fill).
+ * Device queues: reads are relaxed; the caller's fence after a successful
+ * claim turns them into acquires. (Acquire loads would spare that fence's
+ * wait for the warp's stores in flight, but every poll of every warp would
+ * then invalidate its SM's L1: on an H100 K2K throughput fell from ~28 to
+ * ~9.5 M msg/s at every size.) Mapped queues (sys, the bridge's, whose
+ * one warp has no L1 worth keeping): acquire loads (system), then a warp
+ * barrier, so that every lane may touch any ready slot after the call; a
+ * fence instead would wait for the bridge's posted writes to the host.
+ * Lanes past the capacity would alias earlier slots: they report
+ * not-ready, so a prefix never wraps. */
+__device__ static inline uint32_t rk_warp_ready(const rk_qgeom &q, uint64_t pos,
                                                 uint64_t want, uint32_t max, int sys,
                                                 int64_t *lane0_dif) {
   uint32_t lane = threadIdx.x % RK_WARP;
@@ -60,12 +98,14 @@ __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
   int64_t dif = 0;
   /* lanes past max read nothing: a warp taking one message at a time
    * (kernels with lanes) polls one slot, not 32 */
-  if (lane < q->capacity && lane < max) {
-    rk_slot *s = rk_queue_slot(q, p);
-    uint64_t seq = sys ? rk_sys_load_relaxed_u64(&s->seq) : rk_load_relaxed_u64(&s->seq);
+  if (lane < q.capacity && lane < max) {
+    rk_slot *s = rk_qgeom_slot(q, p);
+    uint64_t seq = sys ? rk_sys_load_acquire_u64(&s->seq) : rk_load_relaxed_u64(&s->seq);
     dif = (int64_t)(seq - (p + want));
     ready = dif == 0;
   }
+  /* each lane's acquire, then the barrier, before any lane's next access */
+  if (sys) __syncwarp();
   *lane0_dif = __shfl_sync(RK_FULL_MASK, dif, 0);
   return rk_warp_prefix(__ballot_sync(RK_FULL_MASK, ready));
 }
@@ -76,11 +116,12 @@ __device__ static inline uint32_t rk_warp_ready(const rk_queue *q, uint64_t pos,
 __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint64_t want,
                                                 uint32_t max, uint64_t *pos) {
   uint32_t lane = threadIdx.x % RK_WARP;
+  rk_qgeom g = rk_qgeom_of(q, q);
   /* relaxed: the counter only hands out positions; slot seqs carry data. */
   uint64_t p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
   for (;;) {
     int64_t dif0;
-    uint32_t n = rk_warp_ready(q, p, want, max, 0, &dif0);
+    uint32_t n = rk_warp_ready(g, p, want, max, 0, &dif0);
     if (n > max) n = max;
     if (n == 0) {
       if (dif0 < 0) return 0; /* behind: queue empty (take) or full (fill) */
@@ -131,12 +172,17 @@ __device__ static inline void rk_warp_commit(rk_queue *q, uint64_t pos, uint32_t
 /* Copies n messages, whole warp, 16 bytes a lane at a time: message i goes
  * from src slot sp+i to dst slot dp+i. Chunks of all n messages are spread
  * over the lanes and four loads are issued before any store, so a batch
- * costs about one round trip to the slower memory, not n. Slots are 16-byte
- * aligned (RK_SLOT_ALIGN); lens[] is per lane i (lane i's message length). */
-__device__ static inline void rk_warp_copy(const rk_queue *src, uint64_t sp, rk_queue *dst,
+ * costs about one round trip to the slower memory, not n. The first round
+ * copies its chunks whatever the lengths (past a length is still the
+ * slot's), so the caller's loads of the lengths are in flight with it and
+ * a batch of small messages costs one round trip, not two; later rounds
+ * skip what lies past each length. dst's slots are as large as src's
+ * (both of the bridge's pairs are), and 16-byte aligned (RK_SLOT_ALIGN);
+ * my_len is lane i's message length, for i < n. */
+__device__ static inline void rk_warp_copy(const rk_qgeom &src, uint64_t sp, const rk_qgeom &dst,
                                            uint64_t dp, uint32_t n, uint32_t my_len) {
   uint32_t lane = threadIdx.x % RK_WARP;
-  uint32_t chunks = (src->slot_size + 15u) / 16u;
+  uint32_t chunks = (src.slot_size + 15u) / 16u;
   uint32_t total = n * chunks;
   for (uint32_t base = 0; base < total; base += 4 * RK_WARP) {
     uint4 v[4];
@@ -145,15 +191,15 @@ __device__ static inline void rk_warp_copy(const rk_queue *src, uint64_t sp, rk_
     for (int u = 0; u < 4; u++) {
       uint32_t c = base + (uint32_t)u * RK_WARP + lane;
       uint32_t m = c / chunks, off = (c % chunks) * 16u;
-      uint32_t len = __shfl_sync(RK_FULL_MASK, my_len, m < n ? m : 0);
+      uint32_t len = base == 0 ? src.slot_size : __shfl_sync(RK_FULL_MASK, my_len, m < n ? m : 0);
       lim[u] = c < total && off < len ? 1 : 0;
-      if (lim[u]) v[u] = *(const uint4 *)((const uint8_t *)(rk_queue_slot(src, sp + m) + 1) + off);
+      if (lim[u]) v[u] = *(const uint4 *)((const uint8_t *)(rk_qgeom_slot(src, sp + m) + 1) + off);
     }
 #pragma unroll
     for (int u = 0; u < 4; u++) {
       uint32_t c = base + (uint32_t)u * RK_WARP + lane;
       uint32_t m = c / chunks, off = (c % chunks) * 16u;
-      if (lim[u]) *(uint4 *)((uint8_t *)(rk_queue_slot(dst, dp + m) + 1) + off) = v[u];
+      if (lim[u]) *(uint4 *)((uint8_t *)(rk_qgeom_slot(dst, dp + m) + 1) + off) = v[u];
     }
   }
 }

@@ -122,7 +122,7 @@ static void cuda_layout(rk_rt *rt, cuda_backend *be) {
   be->started_off = bump(&h, sizeof(uint64_t));
   be->to_host_off = bump(&h, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot));
   be->routes_off = bump(&d, n * sizeof(rk_queue *));
-  be->hin_off = bump(&d, n * sizeof(rk_queue *));
+  be->hin_off = bump(&d, n * sizeof(rk_qgeom));
   be->mirror_off = bump(&d, n * sizeof(rk_kernel_control));
   be->tails_off = bump(&d, n * sizeof(uint64_t));
   be->head_off = bump(&d, sizeof(uint64_t));
@@ -202,7 +202,7 @@ static int cuda_image(rk_rt *rt, cuda_backend *be, uint8_t *img) {
                            k->opts.inbox_capacity, k->slot_size);
     if (rc != RK_OK) return rc;
     ((rk_queue **)(img + be->routes_off))[i] = (rk_queue *)(be->dev + ck->inbox_off);
-    ((rk_queue **)(img + be->hin_off))[i] = (rk_queue *)(be->host_dev + ck->host_in_off);
+    ((rk_qgeom *)(img + be->hin_off))[i] = rk_qgeom_of(k->host_in, be->host_dev + ck->host_in_off);
     rk_kernel_accept_ids(k->def, (uint16_t *)(img + ck->accept_off));
     if (k->opts.state_size) memcpy(img + ck->state_off, k->init_state, k->opts.state_size);
     live += k->opts.workers;
@@ -257,11 +257,11 @@ static rk_bridge_params cuda_bridge_params(rk_rt *rt, cuda_backend *be) {
   rk_bridge_params p;
   p.ctl_host = (const rk_kernel_control *)HOST_DEV(be, be->ctl_off);
   p.ctl_mirror = (rk_kernel_control *)(be->dev + be->mirror_off);
-  p.host_in = (rk_queue *const *)(be->dev + be->hin_off);
+  p.host_in = (const rk_qgeom *)(be->dev + be->hin_off);
   p.inbox = (rk_queue *const *)(be->dev + be->routes_off);
   p.host_in_tail = (uint64_t *)(be->dev + be->tails_off);
   p.staging = (rk_queue *)(be->dev + be->staging_off);
-  p.to_host = (rk_queue *)HOST_DEV(be, be->to_host_off);
+  p.to_host = rk_qgeom_of(rt->to_host, HOST_DEV(be, be->to_host_off));
   p.to_host_head = (uint64_t *)(be->dev + be->head_off);
   p.live = (const uint32_t *)(be->dev + be->live_off);
   p.started = (uint64_t *)HOST_DEV(be, be->started_off);

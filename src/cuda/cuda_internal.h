@@ -29,11 +29,11 @@
 typedef struct rk_bridge_params {
   const rk_kernel_control *ctl_host; /* mapped, one line per kernel */
   rk_kernel_control *ctl_mirror;     /* device copies the ring kernels poll */
-  rk_queue *const *host_in;          /* mapped host->kernel queue of each kernel */
+  const rk_qgeom *host_in;           /* device: each kernel's mapped host->kernel queue */
   rk_queue *const *inbox;            /* device inbox of each kernel */
   uint64_t *host_in_tail;            /* device: the bridge's own consume position */
   rk_queue *staging;                 /* device: handlers' host-bound sends */
-  rk_queue *to_host;                 /* mapped kernel->host queue */
+  rk_qgeom to_host;                  /* the mapped kernel->host queue */
   uint64_t *to_host_head;            /* device: the bridge's own produce position */
   const uint32_t *live;              /* device: ring-kernel blocks still running */
   uint64_t *started;                 /* mapped: %globaltimer when the bridge began */
