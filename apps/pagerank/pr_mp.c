@@ -11,14 +11,24 @@
 #define PR_POLL_NS 100000000ull /* 100 ms between health checks */
 #define PR_LEAF_EDGES 32768u     /* CPU: edges that pay for a pr_go leaf */
 #define PR_PART_EDGES 131072u    /* CPU: edges that pay for a partition */
-#define PR_GPU_BLOCK_EDGES 256u  /* CUDA: edges a (p, q) block should have, on average */
-#define PR_GPU_MAX_PARTS 256u
-/* CUDA: 64 blocks of 128 threads for the sender and the aggregator. Each
- * thread handles a message, so this is 8192 at once. On an H100 fewer were
- * slower at R-MAT 22 (32 x 128: 1.3x, 64 x 32: 2.3x) and more gained
- * nothing (96 x 128, 128 x 128, 64 x 192: within 3%). */
+#define PR_GPU_BLOCK_EDGES 256u  /* CUDA: edges a (p, q) block should have, at least */
+/* CUDA: the sender's and the aggregators' blocks and threads, and the most
+ * partitions: a warp walks a leaf (kernels with lanes), so an iteration is
+ * cut into about as many (p, q) blocks as there are warps, 16 x 16 for 64
+ * blocks of 4 warps and, from PR_GPU_BIG_EDGES edges, 32 x 32 for 128
+ * blocks of 8. On an H200 (ms an iteration, tol 1e-10, median of 3),
+ * R-MAT 14 / 16 / 18 / 20 / 22 took 0.21 / 0.35 / 1.12 / 3.72 / 15.9 at 16
+ * partitions and 64 x 128, 3.30 at R-MAT 20 and 11.5 at 22 with 32 and
+ * 132 x 256, where the earlier shape, up to 256 partitions of a thread a
+ * leaf, took 0.97 / 2.37 / 5.05 / 15.5 / 42.7 (and 8 partitions 0.23 /
+ * 0.68 at R-MAT 14 / 16). */
 #define PR_GPU_WORKERS 64u
 #define PR_GPU_THREADS 128u
+#define PR_GPU_PARTS 16u
+#define PR_GPU_BIG_EDGES (1ull << 24)
+#define PR_GPU_BIG_WORKERS 128u
+#define PR_GPU_BIG_THREADS 256u
+#define PR_GPU_BIG_PARTS 32u
 /* Entries a contribution batch carries. On an H100, 256 against 64 took
  * R-MAT 22 from 68 to 52 ms an iteration and the SNAP graphs down by 30-60 %
  * (fewer messages through the aggregator's inbox), but R-MAT 14-16, with
@@ -149,17 +159,20 @@ static int wait_done(rk_runtime *rt, uint32_t nkernels, uint64_t timeout_ns, pr_
   return rc;
 }
 
-static uint32_t default_workers(rk_backend_kind b) {
-  if (b == RK_BACKEND_CUDA) return PR_GPU_WORKERS;
+static uint32_t default_workers(int cuda, uint64_t m) {
+  if (cuda) return m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_WORKERS : PR_GPU_WORKERS;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   return cpus < 1 ? 1 : cpus > 16 ? 16 : (uint32_t)cpus;
 }
 
 /* GPU: with fewer leaves than about two a warp, a warp runs each message
  * with all its lanes (a leaf's walk is then 32 times shorter); with more,
- * each lane runs its own (more messages in flight). On an H100 the warp
- * form took the SNAP graphs (64-256 leaves) from 0.4-6.2 to 0.3-2.8 ms an
- * iteration and R-MAT 22 (65536 leaves) from 64 to 400 ms. */
+ * each lane runs its own (more messages in flight). The default shapes
+ * (gpu_parts) always give the warp form; the lane form is there for many
+ * partitions asked for. On an H100 the warp form took the SNAP graphs
+ * (64-256 leaves) from 0.4-6.2 to 0.3-2.8 ms an iteration; at R-MAT 22
+ * with 65536 leaves the lane form was faster (64 against 400 ms), but 1024
+ * leaves of the warp form beat both (PR_GPU_BIG_PARTS). */
 static int gpu_wide(uint64_t nblocks, uint32_t workers, uint32_t threads) {
   return nblocks <= 2ull * workers * (threads / 32);
 }
@@ -228,13 +241,13 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   return rc;
 }
 
-/* CUDA: nparts^2 blocks of about PR_GPU_BLOCK_EDGES edges each, every block
- * a leaf that one GPU thread (or, with few leaves, one warp) sends: small
- * graphs get few partitions (each partition adds messages to every
- * iteration), large ones up to 256. */
+/* CUDA: nparts^2 blocks of at least PR_GPU_BLOCK_EDGES edges each, every
+ * block a leaf that one warp sends: small graphs get few partitions (each
+ * partition adds messages to every iteration), large ones about one block
+ * a warp (PR_GPU_PARTS or PR_GPU_BIG_PARTS). */
 static uint32_t gpu_parts(uint64_t m) {
-  uint32_t p = 1;
-  while (p < PR_GPU_MAX_PARTS && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
+  uint32_t most = m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_PARTS : PR_GPU_PARTS, p = 1;
+  while (p < most && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
   return p;
 }
 
@@ -254,8 +267,11 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   ro.full_spins = UINT32_MAX;
   if ((rc = rk_runtime_init(&rt, &ro)) != RK_OK) return rc;
   int cuda = strcmp(rk_runtime_backend(&rt), "cuda") == 0;
-  uint32_t workers = o.workers ? o.workers : default_workers(cuda ? RK_BACKEND_CUDA : RK_BACKEND_CPU);
-  uint32_t threads = !cuda ? 0 : o.threads ? o.threads : PR_GPU_THREADS;
+  uint32_t workers = o.workers ? o.workers : default_workers(cuda, g->m);
+  uint32_t threads = !cuda        ? 0
+                     : o.threads  ? o.threads
+                     : g->m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_THREADS
+                                                : PR_GPU_THREADS;
   *workers_used = workers;
   /* CPU: two partitions a worker, fewer on small graphs, where every
    * partition adds messages to an iteration that has little work. */

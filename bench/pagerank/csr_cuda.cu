@@ -1,9 +1,12 @@
-/* csr_cuda.cu - a plain pull-style CSR PageRank on the GPU (see csr_cuda.h).
+/* csr_cuda.cu - plain pull-style CSR PageRank on the GPU (see csr_cuda.h).
  *
- * One thread per node sums y[u] = x[u]/outdeg(u) over its in-edges, writes
- * its new rank and next y, and the block reduces the L1 change and dangling
- * mass into two device doubles that the host reads after each iteration to
- * decide whether to go on: the textbook implementation, nothing clever. */
+ * A node's sum of y[u] = x[u]/outdeg(u) over its in-edges is taken by one
+ * thread (the textbook kernel) or by one warp, its lanes striding the
+ * in-edges and adding up with shuffles (the textbook answer to a skewed
+ * graph, whose hubs leave one thread summing alone while its warp waits).
+ * Either writes the new rank and next y, and each block reduces the L1
+ * change and dangling mass into two device doubles that the host reads
+ * after each iteration to decide whether to go on. Nothing cleverer. */
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -23,21 +26,22 @@
   } while (0)
 
 #define THREADS 256
+#define WARP 32
 
-__global__ void pr_pull(uint32_t n, const uint64_t *in_off, const uint32_t *in_src,
-                        const double *inv_deg, const double *y, double *y_next, double *x,
-                        double alpha, double base, double *sums) {
+/* Node v's new rank from its sum s: updates x and y_next and the thread's
+ * L1 change and dangling mass. */
+__device__ static void pr_node(uint32_t v, double s, const double *inv_deg, double *y_next,
+                               double *x, double alpha, double base, double *l1, double *dang) {
+  double xn = alpha * s + base;
+  *l1 += fabs(xn - x[v]);
+  x[v] = xn;
+  y_next[v] = xn * inv_deg[v];
+  if (inv_deg[v] == 0.0) *dang += xn;
+}
+
+/* Adds the block's L1 changes and dangling masses into sums[0], sums[1]. */
+__device__ static void pr_block_sums(double l1, double dang, double *sums) {
   __shared__ double s_l1[THREADS], s_dang[THREADS];
-  double l1 = 0.0, dang = 0.0;
-  for (uint32_t v = blockIdx.x * blockDim.x + threadIdx.x; v < n; v += gridDim.x * blockDim.x) {
-    double s = 0.0;
-    for (uint64_t e = in_off[v]; e < in_off[v + 1]; e++) s += y[in_src[e]];
-    double xn = alpha * s + base;
-    l1 += fabs(xn - x[v]);
-    x[v] = xn;
-    y_next[v] = xn * inv_deg[v];
-    if (inv_deg[v] == 0.0) dang += xn;
-  }
   s_l1[threadIdx.x] = l1;
   s_dang[threadIdx.x] = dang;
   __syncthreads();
@@ -54,7 +58,38 @@ __global__ void pr_pull(uint32_t n, const uint64_t *in_off, const uint32_t *in_s
   }
 }
 
-int rk_bench_csr_cuda(const rk_graph *g, const rk_pagerank_params *params,
+__global__ void pr_pull_thread(uint32_t n, const uint64_t *in_off, const uint32_t *in_src,
+                               const double *inv_deg, const double *y, double *y_next, double *x,
+                               double alpha, double base, double *sums) {
+  double l1 = 0.0, dang = 0.0;
+  for (uint32_t v = blockIdx.x * blockDim.x + threadIdx.x; v < n; v += gridDim.x * blockDim.x) {
+    double s = 0.0;
+    for (uint64_t e = in_off[v]; e < in_off[v + 1]; e++) s += y[in_src[e]];
+    pr_node(v, s, inv_deg, y_next, x, alpha, base, &l1, &dang);
+  }
+  pr_block_sums(l1, dang, sums);
+}
+
+__global__ void pr_pull_warp(uint32_t n, const uint64_t *in_off, const uint32_t *in_src,
+                             const double *inv_deg, const double *y, double *y_next, double *x,
+                             double alpha, double base, double *sums) {
+  uint32_t lane = threadIdx.x % WARP;
+  uint64_t warps = (uint64_t)gridDim.x * (blockDim.x / WARP);
+  double l1 = 0.0, dang = 0.0;
+  for (uint64_t v = ((uint64_t)blockIdx.x * blockDim.x + threadIdx.x) / WARP; v < n; v += warps) {
+    double s = 0.0;
+    for (uint64_t e = in_off[v] + lane; e < in_off[v + 1]; e += WARP) s += y[in_src[e]];
+    for (int d = WARP / 2; d > 0; d /= 2) s += __shfl_down_sync(0xFFFFFFFFu, s, d);
+    if (lane == 0) pr_node((uint32_t)v, s, inv_deg, y_next, x, alpha, base, &l1, &dang);
+  }
+  pr_block_sums(l1, dang, sums);
+}
+
+const char *rk_bench_csr_name(rk_bench_csr kind) {
+  return kind == RK_CSR_WARP ? "warp a node" : "thread a node";
+}
+
+int rk_bench_csr_cuda(const rk_graph *g, const rk_pagerank_params *params, rk_bench_csr kind,
                       rk_pagerank_result *result, double *ns_per_iter) {
   rk_pagerank_params p = RK_PAGERANK_PARAMS_DEFAULT;
   if (params) p = *params;
@@ -94,10 +129,15 @@ int rk_bench_csr_cuda(const rk_graph *g, const rk_pagerank_params *params,
   CK(cudaEventRecord(t0));
   for (it = 1; it <= p.max_iter; it++) {
     double base = (1.0 - p.alpha) / n + p.alpha * dangling / n;
-    unsigned blocks = (unsigned)((n + THREADS - 1) / THREADS);
     CK(cudaMemset(d_sums, 0, 2 * sizeof *d_sums));
-    pr_pull<<<blocks, THREADS>>>((uint32_t)n, d_off, d_src, d_inv, d_y[(it + 1) & 1],
-                                 d_y[it & 1], d_x, p.alpha, base, d_sums);
+    if (kind == RK_CSR_WARP)
+      pr_pull_warp<<<(unsigned)((n + THREADS / WARP - 1) / (THREADS / WARP)), THREADS>>>(
+          (uint32_t)n, d_off, d_src, d_inv, d_y[(it + 1) & 1], d_y[it & 1], d_x, p.alpha, base,
+          d_sums);
+    else
+      pr_pull_thread<<<(unsigned)((n + THREADS - 1) / THREADS), THREADS>>>(
+          (uint32_t)n, d_off, d_src, d_inv, d_y[(it + 1) & 1], d_y[it & 1], d_x, p.alpha, base,
+          d_sums);
     CK(cudaGetLastError());
     CK(cudaMemcpy(sums, d_sums, sizeof sums, cudaMemcpyDeviceToHost));
     dangling = sums[1];
