@@ -303,10 +303,9 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   uint32_t seen_epoch = UINT32_MAX;
   int mode = RK_CTL_HOLD;
   /* Slots a take looks at: a warp's batch, or one after an empty poll.
-   * A poll reads a sequence per slot looked at, all in the lines producers
-   * are filling; with 528 warps polling an empty inbox 32 slots at a time
-   * those reads slowed the producers enough to keep it empty (H200: 10 M
-   * msg/s at 16 B against 28 M at 64 B, where the sink was never idle). */
+   * A poll reads a sequence per slot looked at, in the lines the producers
+   * are filling, and a warp that just found the inbox empty has no use for
+   * 31 of them. */
   uint32_t want = Lanes > 1 ? 1 : RK_WARP;
   for (;;) {
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
