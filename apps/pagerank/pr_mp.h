@@ -21,7 +21,8 @@ typedef struct pr_mp_opts {
   uint32_t fanout;      /* pr_go a sender splits a range into: 2..32; 0: chosen */
   uint32_t aggregators; /* aggregator kernels, each with its own inbox: up to 64,
                            and at most one a partition (more are cut to nparts);
-                           0: chosen */
+                           0: one a partition on the GPU (up to 32), one on
+                           the CPU */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
