@@ -213,20 +213,35 @@ static uint32_t aggregator_capacity(const pr_plan *pl, uint32_t k, uint32_t nagg
   return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
 }
 
+/* Leaves an iteration's pr_go tree ends in. On the GPU a block each; on
+ * the CPU a leaf is worth a message hop only with enough edges in it:
+ * about PR_LEAF_EDGES each, at most 8 per worker. */
+static uint64_t leaf_count(int cuda, const rk_graph *g, const pr_plan *pl, uint32_t workers) {
+  uint64_t leaves = cuda ? pl->nblocks : g->m / PR_LEAF_EDGES;
+  if (!cuda && leaves > 8ull * workers) leaves = 8ull * workers;
+  return leaves ? leaves : 1;
+}
+
+/* Sender workers: the workers, but on the CPU no more than leaves; an idle
+ * one's thread only takes a core from the busy ones. 2-core VM, tol 1e-10,
+ * median ratio to the reference over seven interleaved pairs of runs, on
+ * the graphs of one leaf: p2p-Gnutella08 1.82 -> 1.47x, ca-GrQc 2.20 ->
+ * 2.11x, email-Eu-core 1.79 -> 1.73x (the last two within the noise,
+ * which moved graphs of several leaves by up to 8 %). With waiters
+ * spinning 256 pauses, before 89c176d, it was slower. */
+static uint32_t sender_workers(int cuda, uint64_t leaves, uint32_t workers) {
+  return !cuda && leaves < workers ? (uint32_t)leaves : workers;
+}
+
+/* workers: the sender's; on the GPU the aggregators share them, on the CPU
+ * each aggregator has one, which owns its partitions' entries of acc. */
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
-  /* On the CPU a leaf is worth a message hop only with enough edges in it:
-   * about PR_LEAF_EDGES each, at most 8 per worker. */
-  uint64_t leaves = cuda ? pl->nblocks : g->m / PR_LEAF_EDGES;
-  if (!cuda && leaves > 8ull * workers) leaves = 8ull * workers;
-  if (leaves == 0) leaves = 1;
-  st->leaf_blocks = pl->nblocks / leaves ? (uint32_t)(pl->nblocks / leaves) : 1;
   int wide = cuda && gpu_wide(pl->nblocks, workers, threads);
   /* The sender's inbox holds a whole iteration's pr_go tree, so a sender
-   * never waits on itself. On the GPU the aggregators share the workers;
-   * on the CPU each has one, which owns its partitions' entries of acc. */
+   * never waits on itself. */
   int rc = add_kernel(rt, wide ? &pr_sender_lanes : &pr_sender, st, workers, threads,
                       pow2_at_least(2ull * pl->nblocks + 16));
   if (rc == RK_OK) rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(pl->nparts + 16));
@@ -283,6 +298,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
                      : g->m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_THREADS
                                                 : PR_GPU_THREADS;
   *workers_used = workers;
+  uint32_t senders = workers; /* sender_workers(), once the plan is known */
   /* CPU: two partitions a worker, fewer on small graphs, where every
    * partition adds messages to an iteration that has little work. */
   uint64_t by_edges = g->m / PR_PART_EDGES ? g->m / PR_PART_EDGES : 1;
@@ -309,9 +325,12 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.nparts = pl.nparts;
     st.nblocks = pl.nblocks;
     st.naggs = default_aggregators(cuda, o.aggregators, pl.nparts);
+    uint64_t leaves = leaf_count(cuda, g, &pl, workers);
+    st.leaf_blocks = pl.nblocks / leaves ? (uint32_t)(pl.nblocks / leaves) : 1;
+    senders = sender_workers(cuda, leaves, workers);
     rc = place(&rt, g, &pl, &mem, &st);
     if (rc == RK_OK)
-      rc = run_kernels(&rt, g, &pl, &st, workers, threads, timeout, &done, &result->messages,
+      rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, &result->messages,
                        &t_start);
   }
   uint64_t t_done = rk_now_ns();
@@ -326,7 +345,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->setup_ns = t_start ? t_start - t0 : 0;
     stats->iterate_ns = t_start ? t_done - t_start : 0;
     stats->nparts = pl.nparts;
-    stats->workers = workers;
+    stats->workers = senders;
     stats->threads = threads;
     stats->batch = batch;
     stats->fanout = st.fanout;
