@@ -34,9 +34,14 @@
  * (fewer messages through the aggregator's inbox), but R-MAT 14-16, with
  * lane-parallel kernels and fewer leaves, from 1.2 to 1.3 and 2.5 to 3.2 ms
  * (fewer, longer messages for the aggregator's lanes). On the 2-core CPU
- * 256 was slower than 64 (p2p-Gnutella31 1.07 -> 1.23 ms, R-MAT 16 1.68 ->
- * 2.02 ms), where a message costs little and the workers are few. */
+ * (three interleaved rounds, tol 1e-10, ratio to the reference) 128 against
+ * 64 took ca-GrQc from 2.12-2.13x to 1.89-2.06x, p2p-Gnutella31 from
+ * 1.79-1.87x to 1.66-1.73x and R-MAT 14 from 0.99-1.06x to 0.89-0.95x, the
+ * other graphs under 2^21 edges within their noise or better, but R-MAT 18
+ * from 8.5-8.8 to 9.0-10.3 ms an iteration: 128 below PR_CPU_BIG_EDGES. */
 #define PR_CPU_BATCH 64u
+#define PR_CPU_SMALL_BATCH 128u
+#define PR_CPU_BIG_EDGES (1ull << 21)
 #define PR_GPU_BATCH 256u
 #define PR_GPU_SMALL_BATCH 64u
 #define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
@@ -178,7 +183,7 @@ static int gpu_wide(uint64_t nblocks, uint32_t workers, uint32_t threads) {
 
 static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t workers,
                               uint32_t threads) {
-  if (!cuda) return PR_CPU_BATCH;
+  if (!cuda) return m < PR_CPU_BIG_EDGES ? PR_CPU_SMALL_BATCH : PR_CPU_BATCH;
   return gpu_wide(nblocks, workers, threads) || m >= PR_GPU_SMALL_EDGES ? PR_GPU_BATCH
                                                                          : PR_GPU_SMALL_BATCH;
 }
