@@ -9,8 +9,8 @@
  *
  * Scopes: device-memory queues use device-scope atomics (platform.h). The
  * rk_sys_* helpers are system scope, for the CUDA bridge's single-sided use
- * of queues in mapped host memory (src/cuda/cuda_bridge.cu). All functions
- * must be called by all 32 lanes of a warp together. */
+ * of queues in mapped host memory (src/cuda/cuda_bridge.cu). The rk_warp_*
+ * functions must be called by all 32 lanes of a warp together. */
 #ifndef RINGK_CUDA_QUEUE_CUH
 #define RINGK_CUDA_QUEUE_CUH
 
@@ -68,7 +68,7 @@ static inline __host__ __device__ rk_qgeom rk_qgeom_of(const rk_queue *q, const 
 }
 
 /* rk_queue_slot, from the geometry. */
-__device__ static inline rk_slot *rk_qgeom_slot(const rk_qgeom &g, uint64_t pos) {
+static inline __host__ __device__ rk_slot *rk_qgeom_slot(const rk_qgeom &g, uint64_t pos) {
   return (rk_slot *)((uint8_t *)g.q + sizeof(rk_queue) + (size_t)(pos & g.mask) * g.stride);
 }
 
