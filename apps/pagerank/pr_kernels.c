@@ -22,6 +22,11 @@ RK_HD static int pr_send_go(rk_ctx *ctx, uint32_t iter, uint32_t b0, uint32_t b1
  * lanes is 1, the loops are plain and the batch is on the stack. */
 RK_STATIC_ASSERT(sizeof(pr_contrib) <= RK_LANES_SCRATCH, "a batch fits the lanes' scratch");
 
+/* The aggregator kernel that owns partition q (pr_kernels.h). */
+RK_HD static uint32_t pr_aggregator_of(const pr_state *s, uint32_t q) {
+  return PR_AGGREGATOR0 + q % s->naggs;
+}
+
 /* Sends the n entries the lanes wrote into c to the aggregator that owns
  * partition c->part (the lanes write the message together); every lane
  * gets the result, after which c may be written again. */
@@ -31,7 +36,7 @@ RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_
     c->value_count = n;
   }
   rk_lanes_sync(ctx);
-  return pr_contrib_send_lanes(ctx, PR_AGGREGATOR0 + c->part % s->naggs, c);
+  return pr_contrib_send_lanes(ctx, pr_aggregator_of(s, c->part), c);
 }
 
 /* Sends block b's entries to its target partition in batches. Partition 0's
@@ -149,7 +154,7 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t i
  * the lanes check a share each and agree on the answer. */
 RK_HD static int pr_check_batch(rk_ctx *ctx, const pr_state *s, const pr_contrib *c) {
   if (c->part >= s->nparts || c->node_count != c->value_count) return RK_E_MALFORMED;
-  if (PR_AGGREGATOR0 + c->part % s->naggs != ctx->kernel_id) return RK_E_RANGE;
+  if (pr_aggregator_of(s, c->part) != ctx->kernel_id) return RK_E_RANGE;
   uint32_t lo = s->part_lo[c->part], hi = s->part_lo[c->part + 1];
   double bad = 0.0;
   for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
