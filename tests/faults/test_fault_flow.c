@@ -8,6 +8,7 @@
  * reported an error (a send refused because the runtime was stopping).
  * argv[1] names the backend. */
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "fault_kernels.h"
 #include "rt_util.h"
@@ -181,12 +182,16 @@ static void test_terminate_in_flight(int argc, char **argv) {
 
 /* ---- a consumer that stops for seconds ----------------------------------- */
 
-enum { PRODUCERS = 2, PER_PRODUCER = 1500 };
+/* Each producer sends BEFORE_STALL messages while the consumer runs, then
+ * waits for it to be stopped: otherwise, on a fast machine, every message
+ * could be through before the stall and nothing would test it. */
+enum { PRODUCERS = 2, PER_PRODUCER = 1500, BEFORE_STALL = 60 };
 
 typedef struct producer {
   rk_runtime *rt;
   uint32_t kernel;
   uint32_t id;
+  atomic_int *stalled; /* set once the consumer is deactivated */
   uint64_t timeouts;   /* sends that timed out and were retried */
   int failed;          /* an error other than RK_E_TIMEOUT */
   pthread_t thread;
@@ -197,6 +202,11 @@ typedef struct producer {
 static void *producer_main(void *arg) {
   producer *p = (producer *)arg;
   for (uint64_t i = 0; i < PER_PRODUCER && !p->failed; i++) {
+    /* acquire: pairs with the release after rk_kernel_deactivate returned. */
+    while (i == BEFORE_STALL && !atomic_load_explicit(p->stalled, memory_order_acquire)) {
+      struct timespec nap = {0, 1000000};
+      nanosleep(&nap, NULL);
+    }
     pl_num m = rt_num((uint64_t)p->id << 32 | i, (int64_t)i);
     int rc;
     while ((rc = RK_HOST_SEND(p->rt, p->kernel, pl_num, &m, 20 * RT_MS)) == RK_E_TIMEOUT)
@@ -212,15 +222,16 @@ static void test_stalled_consumer(int argc, char **argv) {
   uint32_t k = rt_add_stage(&rt, PL_ADD, 7, RK_ADDR_HOST, 32);
   CHECK_OK(rk_runtime_launch(&rt));
   CHECK_OK(rk_kernel_activate(&rt, k));
+  atomic_int stalled = 0;
   producer p[PRODUCERS];
   for (uint32_t i = 0; i < PRODUCERS; i++) {
-    p[i] = (producer){&rt, k, i, 0, 0, 0};
+    p[i] = (producer){&rt, k, i, &stalled, 0, 0, 0};
     CHECK_EQ_INT(pthread_create(&p[i].thread, NULL, producer_main, &p[i]), 0);
   }
   /* Let some through, then stop the consumer for 1.5 s. */
   uint64_t next[PRODUCERS] = {0};
   uint64_t got = 0;
-  for (; got < 100; got++) {
+  for (; got < PRODUCERS * BEFORE_STALL - 20; got++) {
     pl_num r;
     if (rt_recv_num(&rt, &r, 5 * RT_SEC) != RK_OK) break;
     uint32_t who = (uint32_t)(r.index >> 32);
@@ -230,6 +241,8 @@ static void test_stalled_consumer(int argc, char **argv) {
     next[who]++;
   }
   CHECK_OK(rk_kernel_deactivate(&rt, k));
+  /* release: the producers go on only after the consumer has stopped. */
+  atomic_store_explicit(&stalled, 1, memory_order_release);
   struct timespec stall = {1, 500000000};
   nanosleep(&stall, NULL);
   rk_kernel_telemetry held = rt_telemetry(&rt, k);
