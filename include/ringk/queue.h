@@ -106,6 +106,27 @@ RK_INLINE void rk_slot_ref_set(rk_slot_ref *ref, rk_slot *s, uint64_t pos, uint3
   ref->len = len;
 }
 
+/* Lays out an empty queue at q, whose arguments rk_queue_init (or the
+ * caller) checked: the header, then the sequences of slots first,
+ * first + step, ... (a GPU warp shares them out by lane). */
+RK_INLINE void rk_queue_lay_out_header(rk_queue *q, uint32_t capacity, uint32_t slot_size) {
+  memset(q, 0, sizeof *q);
+  q->magic = RK_QUEUE_MAGIC;
+  q->capacity = capacity;
+  q->slot_size = slot_size;
+  q->stride = rk_queue_stride_for(slot_size);
+  q->mask = capacity - 1;
+}
+
+RK_INLINE void rk_queue_lay_out_slots(rk_queue *q, uint64_t first, uint64_t step) {
+  for (uint64_t i = first; i < q->capacity; i += step) {
+    rk_slot *s = rk_queue_slot(q, i);
+    s->seq = i;
+    s->len = 0;
+    s->reserved_ = 0;
+  }
+}
+
 #if defined(__CUDA_ARCH__)
 /* Device form of the claim below: the lanes of a warp that reserve in the
  * same queue at the same moment claim together. Lane rank r of the group

@@ -24,19 +24,8 @@ int rk_queue_init(void *mem, size_t bytes, uint32_t capacity, uint32_t slot_size
   size_t need = rk_queue_bytes(capacity, slot_size);
   if (mem == NULL || need == 0 || bytes < need) return RK_E_INVAL;
   if (((uintptr_t)mem & (RK_CACHELINE - 1)) != 0) return RK_E_INVAL;
-  rk_queue *q = (rk_queue *)mem;
-  memset(q, 0, sizeof *q);
-  q->magic = RK_QUEUE_MAGIC;
-  q->capacity = capacity;
-  q->slot_size = slot_size;
-  q->stride = rk_queue_stride_for(slot_size);
-  q->mask = capacity - 1;
-  for (uint64_t i = 0; i < capacity; i++) {
-    rk_slot *s = rk_queue_slot(q, i);
-    s->seq = i;
-    s->len = 0;
-    s->reserved_ = 0;
-  }
+  rk_queue_lay_out_header((rk_queue *)mem, capacity, slot_size);
+  rk_queue_lay_out_slots((rk_queue *)mem, 0, 1);
   return RK_OK;
 }
 
