@@ -36,6 +36,7 @@
 #include "ringk/kernel.h"
 
 #define RK_CUDA_MAX_WARPS 32u /* 1024 threads per block */
+#define RK_FAR_EVERY 16u      /* a group member's rounds per poll of L2 */
 
 /* Everything a ring kernel's grid needs, passed by value at launch. Device
  * pointers; `stats`, `busy` point into mapped host memory. */
@@ -48,6 +49,8 @@ typedef struct rk_cuda_kparams {
   void *state;
   const uint16_t *accept;
   uint32_t *live;                 /* device: blocks not yet exited, all kernels */
+  rk_queue *local_out;            /* device, group members: per block, the
+                                     counters of its local queue */
   int64_t clock_offset;           /* host rk_now_ns() - %globaltimer */
   uint32_t kernel_id;
   uint32_t nkernels;
@@ -68,6 +71,41 @@ static inline __host__ __device__ size_t rk_cuda_shared_bytes(uint32_t nwarps, u
   return nwarps * (2 * sizeof(rk_worker_stats) + (lanes > 1 ? RK_LANES_SCRATCH : 0) +
                    sizeof(rk_ctx)) +
          nkernels * sizeof(rk_queue *) + naccept * sizeof(uint16_t);
+}
+
+/* Where a kernel's loop runs in its blocks: all of each block, or, as a
+ * member of a group, warps warp0 .. warp0 + nwarps - 1 of it, which
+ * synchronise among themselves with named barrier `bar` (0, the block's
+ * own, for a whole block). */
+typedef struct rk_cuda_place {
+  uint64_t *smem;                   /* its rk_cuda_shared_bytes of shared memory */
+  rk_queue *locals[RK_GROUP_MAX];   /* each member's local queue, or NULL */
+  uint32_t first_id;                /* kernel id of the group's member 0 */
+  uint32_t nmembers;                /* 0: not in a group */
+  uint32_t member;
+  uint32_t warp0, nwarps, bar;
+} rk_cuda_place;
+
+__device__ static inline void rk_cuda_bar(const rk_cuda_place &pl) {
+  asm volatile("bar.sync %0, %1;" ::"r"(pl.bar), "r"(pl.nwarps * RK_WARP) : "memory");
+}
+
+/* Copies the counters of a member's local queue where the host reads
+ * them, when they changed since *seen (their sum: each only grows).
+ * Relaxed: statistics, exact once the block has stopped. */
+__device__ static inline void rk_cuda_local_out(const rk_queue *local, rk_queue *out,
+                                                uint64_t *seen) {
+  uint64_t head = rk_load_relaxed_u64(&local->head), tail = rk_load_relaxed_u64(&local->tail);
+  uint64_t full = rk_load_relaxed_u64(&local->rejected_full);
+  uint64_t oversize = rk_load_relaxed_u64(&local->rejected_oversize);
+  uint64_t sum = head + tail + full + oversize;
+  if (sum == *seen) return;
+  *seen = sum;
+  out->head = head;
+  out->tail = tail;
+  out->rejected_full = full;
+  out->rejected_oversize = oversize;
+  out->high_water = rk_load_relaxed_u64(&local->high_water);
 }
 
 __device__ static inline uint64_t rk_cuda_globaltimer(void) {
@@ -114,7 +152,12 @@ __device__ static inline int rk_cuda_control(const rk_kernel_control *ctl, rk_wo
  * acknowledged, so the host hears "seen" only once every warp has left the
  * handlers it was in. */
 __device__ static inline void rk_cuda_publish(rk_worker_stats *w, uint32_t nwarps,
-                                              rk_worker_stats *out, rk_worker_stats *last) {
+                                              rk_worker_stats *out, rk_worker_stats *last,
+                                              const rk_queue *local, rk_queue *local_out,
+                                              uint64_t *local_seen) {
+  /* the local queue's counters first, so that an acknowledgement below
+   * also vouches for them */
+  if (local) rk_cuda_local_out(local, local_out, local_seen);
   rk_worker_stats s;
   memset(&s, 0, sizeof s);
   s.epoch_seen = UINT64_MAX;
@@ -259,12 +302,11 @@ __device__ static inline void rk_cuda_ctx_init(rk_ctx *ctx, const rk_cuda_kparam
 /* Lanes: 1 (each lane runs its own message, or in order one lane after
  * the other) or RK_LANES_MAX (the warp runs each message together). */
 template <rk_handler_fn H, uint32_t Lanes>
-__device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
-  extern __shared__ uint64_t rk_cuda_smem_[];
-  uint32_t lane = threadIdx.x % RK_WARP, warp = threadIdx.x / RK_WARP;
-  uint32_t nwarps = blockDim.x / RK_WARP;
+__device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) {
+  uint32_t lane = threadIdx.x % RK_WARP, warp = threadIdx.x / RK_WARP - pl.warp0;
+  uint32_t nwarps = pl.nwarps, tid = threadIdx.x - pl.warp0 * RK_WARP, nthreads = nwarps * RK_WARP;
   const uint32_t in_order = Lanes == 1 && p.in_order;
-  rk_worker_stats *lines = (rk_worker_stats *)rk_cuda_smem_;
+  rk_worker_stats *lines = (rk_worker_stats *)pl.smem;
   rk_worker_stats *line = &lines[warp];
   rk_worker_stats *own = &lines[nwarps + warp];
   uint8_t *scratch = (uint8_t *)&lines[2 * nwarps] + (size_t)warp * RK_LANES_SCRATCH;
@@ -273,9 +315,12 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   rk_ctx *ctx = ctxs + warp;
   rk_queue **routes = (rk_queue **)(ctxs + nwarps);
   uint16_t *accept = (uint16_t *)(routes + p.nkernels);
-  for (uint32_t i = threadIdx.x; i < p.nkernels; i += blockDim.x) routes[i] = p.routes[i];
-  for (uint32_t i = threadIdx.x; i < p.naccept; i += blockDim.x) accept[i] = p.accept[i];
-  __syncthreads();
+  for (uint32_t i = tid; i < p.nkernels; i += nthreads) routes[i] = p.routes[i];
+  for (uint32_t i = tid; i < p.naccept; i += nthreads) accept[i] = p.accept[i];
+  /* messages to the members of this block go to their local queues */
+  for (uint32_t i = tid; i < pl.nmembers; i += nthreads)
+    if (pl.locals[i]) routes[pl.first_id + i] = pl.locals[i];
+  rk_cuda_bar(pl);
   rk_cuda_kparams pb = p;
   pb.routes = routes;
   pb.accept = accept;
@@ -288,14 +333,22 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
   } else {
     ctx = &lane_ctx;
     own = &lane_own;
-    rk_cuda_ctx_init(ctx, pb, own, blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x,
-                     Lanes, Lanes > 1 ? scratch : NULL);
+    rk_cuda_ctx_init(ctx, pb, own, blockIdx.x * nthreads + tid, gridDim.x * nthreads, Lanes,
+                     Lanes > 1 ? scratch : NULL);
   }
   if (lane == 0) memset(line, 0, sizeof *line);
   /* relaxed: a flag the host polls at launch; it orders nothing. */
-  if (threadIdx.x == 0) rk_sys_store_relaxed_u32(&p.stats[blockIdx.x].running, 1);
-  __syncthreads();
+  if (tid == 0) rk_sys_store_relaxed_u32(&p.stats[blockIdx.x].running, 1);
+  rk_cuda_bar(pl);
   rk_queue *inbox = p.routes[p.kernel_id];
+  /* A group member's local queue is polled every round, its inbox (and
+   * control block) every RK_FAR_EVERY: a poll of L2 costs a round trip
+   * of hundreds of cycles, one of shared memory tens, and a member waiting
+   * on a local message should not sit out the other. */
+  rk_queue *local = pl.nmembers ? pl.locals[pl.member] : NULL;
+  rk_queue *local_out = local ? &p.local_out[blockIdx.x] : NULL;
+  uint32_t round = 0;
+  uint64_t local_seen = 0;
   uint32_t *busy = &p.busy[blockIdx.x * nwarps + warp];
   uint32_t marked = 0;
   rk_worker_stats published;
@@ -315,41 +368,130 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p) {
     /* Lane 0's read, for all: lanes drift apart (lane 0 publishes), and a
      * per-lane epoch would send only some lanes into the warp-wide calls
      * below, which then wait forever for the others. */
-    uint32_t e = __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0);
+    int far = local == NULL || round++ % RK_FAR_EVERY == 0;
+    uint32_t e = far ? __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0)
+                     : seen_epoch;
     uint64_t pos;
+    uint32_t n = 0;
+    rk_queue *from = local;
     /* A kernel with lanes takes one message a warp: its warp runs each
      * message alone, so a batch taken at once would run one after another
      * on this warp while others found the inbox empty. */
-    uint32_t n = mode == RK_CTL_RUN ? rk_warp_take(inbox, want, &pos) : 0;
+    if (mode == RK_CTL_RUN && local) n = rk_warp_take(local, want, &pos);
+    if (mode == RK_CTL_RUN && n == 0 && far) {
+      from = inbox;
+      n = rk_warp_take(inbox, want, &pos);
+    }
     want = n == 0 || Lanes > 1 ? 1 : RK_WARP;
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);
-      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, inbox, pos, n, now);
-      else rk_cuda_handle<H>(ctx, inbox, pos, n, in_order, now);
+      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, from, pos, n, now);
+      else rk_cuda_handle<H>(ctx, from, pos, n, in_order, now);
       rk_cuda_fold(own, in_order, line, now);
     }
     if (e != seen_epoch) {
       mode = rk_cuda_control(p.ctl, line);
       seen_epoch = e;
     }
-    if (warp == 0 && lane == 0) rk_cuda_publish(lines, nwarps, &p.stats[blockIdx.x], &published);
+    if (warp == 0 && lane == 0)
+      rk_cuda_publish(lines, nwarps, &p.stats[blockIdx.x], &published, local, local_out,
+                      &local_seen);
     if (mode == RK_CTL_STOP) break;
-    if (n == 0) __nanosleep(64);
+    /* a group member that runs polls its local queue without a pause */
+    if (n == 0 && (local == NULL || mode != RK_CTL_RUN)) __nanosleep(64);
   }
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    rk_cuda_publish(lines, nwarps, &p.stats[blockIdx.x], &published);
+  rk_cuda_bar(pl);
+  if (tid == 0) {
+    rk_cuda_publish(lines, nwarps, &p.stats[blockIdx.x], &published, local, local_out,
+                      &local_seen);
     /* release (device): our last sends precede the bridge's final drain. */
     cuda::atomic_ref<uint32_t, cuda::thread_scope_device>(*p.live)
         .fetch_sub(1, cuda::memory_order_release);
   }
 }
 
+/* The place of a kernel that has its blocks to itself. */
+__device__ static inline rk_cuda_place rk_cuda_place_whole(void) {
+  extern __shared__ uint64_t rk_cuda_smem_[];
+  rk_cuda_place pl;
+  memset(&pl, 0, sizeof pl);
+  pl.smem = rk_cuda_smem_;
+  pl.nwarps = blockDim.x / RK_WARP;
+  return pl;
+}
+
+/* ---- groups: several kernels' loops in one block --------------------------
+ * The fused entry of RK_GROUP_DEFINE runs member i's loop on warps
+ * warp0[i] .. warp0[i+1]-1 of each block, with its own area of shared
+ * memory and its own named barrier (1 + i), and lays out each member's
+ * local queue in shared memory before any member may send to it. */
+typedef struct rk_cuda_group_params {
+  rk_cuda_kparams m[RK_GROUP_MAX];
+  uint32_t warp0[RK_GROUP_MAX + 1];
+  uint32_t smem_off[RK_GROUP_MAX];   /* bytes into shared memory */
+  uint32_t local_off[RK_GROUP_MAX];  /* its local queue; 0: it has none */
+  uint32_t local_cap[RK_GROUP_MAX];
+  uint32_t slot_size[RK_GROUP_MAX];
+  uint32_t nmembers;
+  uint32_t first_id;
+} rk_cuda_group_params;
+
+/* A member of a group, as the fused entry sees it: its handler and lanes. */
+template <rk_handler_fn H, uint32_t Lanes>
+struct rk_cuda_member {
+  __device__ static void run(const rk_cuda_kparams &p, const rk_cuda_place &pl) {
+    rk_cuda_loop<H, Lanes>(p, pl);
+  }
+};
+
+template <uint32_t I>
+__device__ static inline void rk_cuda_group_run(const rk_cuda_group_params &, const rk_cuda_place &) {}
+template <uint32_t I, class M, class... Rest>
+__device__ static inline void rk_cuda_group_run(const rk_cuda_group_params &g, const rk_cuda_place &pl) {
+  if (pl.member == I) M::run(g.m[I], pl);
+  else rk_cuda_group_run<I + 1, Rest...>(g, pl);
+}
+
+template <class... M>
+__device__ void rk_cuda_group(const rk_cuda_group_params &g) {
+  extern __shared__ uint64_t rk_cuda_smem_[];
+  uint8_t *base = (uint8_t *)rk_cuda_smem_;
+  uint32_t warp = threadIdx.x / RK_WARP, lane = threadIdx.x % RK_WARP;
+  rk_cuda_place pl;
+  memset(&pl, 0, sizeof pl);
+  pl.nmembers = g.nmembers;
+  pl.first_id = g.first_id;
+  for (uint32_t i = 0; i < g.nmembers; i++)
+    pl.locals[i] = g.local_off[i] ? (rk_queue *)(base + g.local_off[i]) : NULL;
+  while (pl.member + 1 < g.nmembers && warp >= g.warp0[pl.member + 1]) pl.member++;
+  uint32_t m = pl.member;
+  pl.warp0 = g.warp0[m];
+  pl.nwarps = g.warp0[m + 1] - g.warp0[m];
+  pl.bar = 1 + m;
+  pl.smem = (uint64_t *)(base + g.smem_off[m]);
+  rk_queue *local = pl.locals[m];
+  if (local && warp == pl.warp0) rk_queue_lay_out_warp(local, g.local_cap[m], g.slot_size[m]);
+  __syncthreads();
+  rk_cuda_group_run<0, M...>(g, pl);
+  /* every member has stopped sending: the local queues' final counts */
+  __syncthreads();
+  uint64_t seen = UINT64_MAX;
+  if (local && warp == pl.warp0 && lane == 0)
+    rk_cuda_local_out(local, &g.m[m].local_out[blockIdx.x], &seen);
+}
+
+#define RK_CUDA_MEMBER_OF_(kname) kname##_rk_member
 #define RK_CUDA_ENTRY(kname, handler, lanes)                                   \
+  typedef rk_cuda_member<handler, lanes> kname##_rk_member;                    \
   __global__ void kname##_rk_cuda_entry(rk_cuda_kparams p) {                   \
-    rk_cuda_loop<handler, lanes>(p);                                           \
+    rk_cuda_loop<handler, lanes>(p, rk_cuda_place_whole());                    \
   }
 #define RK_CUDA_ENTRY_PTR(kname) ((const void *)kname##_rk_cuda_entry)
+#define RK_CUDA_GROUP_ENTRY(gname, ...)                                        \
+  __global__ void gname##_rk_cuda_group(rk_cuda_group_params g) {              \
+    rk_cuda_group<RK_MAP_(RK_CUDA_MEMBER_OF_, __VA_ARGS__)>(g);                \
+  }
+#define RK_CUDA_GROUP_ENTRY_PTR(gname) ((const void *)gname##_rk_cuda_group)
 
 #endif /* RINGK_CUDA_LOOP_CUH */

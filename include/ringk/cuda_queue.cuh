@@ -72,6 +72,15 @@ static inline __host__ __device__ rk_slot *rk_qgeom_slot(const rk_qgeom &g, uint
   return (rk_slot *)((uint8_t *)g.q + sizeof(rk_queue) + (size_t)(pos & g.mask) * g.stride);
 }
 
+/* rk_queue_init's layout, by a whole warp (a queue in shared memory). */
+__device__ static inline void rk_queue_lay_out_warp(rk_queue *q, uint32_t capacity,
+                                                    uint32_t slot_size) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  if (lane == 0) rk_queue_lay_out_header(q, capacity, slot_size);
+  __syncwarp();
+  rk_queue_lay_out_slots(q, lane, RK_WARP);
+}
+
 /* Number of leading lanes whose bit is set in a ballot. */
 __device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
   return ballot == RK_FULL_MASK ? RK_WARP : (uint32_t)__ffs(~ballot) - 1u;

@@ -327,9 +327,35 @@ typedef struct rk_kernel_def {
                                             1, or RK_LANES_MAX (..._LANES) */
 } rk_kernel_def;
 
+/* A group: kernels that the CUDA backend runs together in the same thread
+ * blocks (rk_group_add), so that a message between two of them goes through
+ * a queue in the block's shared memory instead of L2. Each member is still
+ * a kernel of its own (id, inbox, state, telemetry, lifecycle); on the CPU
+ * a group is just its members. */
+#define RK_GROUP_MAX 4u
+#define RK_GROUP_LOCAL_BYTES 16384u /* shared memory of a member's local queue */
+typedef struct rk_group_def {
+  const char *name;
+  const rk_kernel_def *const *members;
+  uint32_t nmembers;                     /* 2 .. RK_GROUP_MAX */
+  const void *cuda_entry;                /* fused __global__; NULL without nvcc */
+} rk_group_def;
+
 #ifdef __cplusplus
 }
 #endif
+
+/* RK_MAP_(m, a, b, ...) is m(a), m(b), ...: up to RK_GROUP_MAX arguments. */
+#define RK_NARGS_(...) RK_NARGS_I_(__VA_ARGS__, 4, 3, 2, 1, 0)
+#define RK_NARGS_I_(a, b, c, d, n, ...) n
+#define RK_CAT_(a, b) RK_CAT_I_(a, b)
+#define RK_CAT_I_(a, b) a##b
+#define RK_MAP_(m, ...) RK_CAT_(RK_MAP_, RK_NARGS_(__VA_ARGS__))(m, __VA_ARGS__)
+#define RK_MAP_1(m, a) m(a)
+#define RK_MAP_2(m, a, b) m(a), m(b)
+#define RK_MAP_3(m, a, b, c) m(a), m(b), m(c)
+#define RK_MAP_4(m, a, b, c, d) m(a), m(b), m(c), m(d)
+#define RK_ADDR_OF_(k) &k
 
 /* Device side: when this file is compiled by nvcc, RK_KERNEL_DEFINE also
  * emits the persistent __global__ loop for the kernel (src/cuda). */
@@ -338,6 +364,8 @@ typedef struct rk_kernel_def {
 #else
 #define RK_CUDA_ENTRY(kname, handler, lanes)
 #define RK_CUDA_ENTRY_PTR(kname) NULL
+#define RK_CUDA_GROUP_ENTRY(gname, ...)
+#define RK_CUDA_GROUP_ENTRY_PTR(gname) NULL
 #endif
 
 /* Defines `const rk_kernel_def kname`, accepting the listed message types:
@@ -356,5 +384,19 @@ typedef struct rk_kernel_def {
   RK_KERNEL_DEFINE_AS(kname, handler, 1u, __VA_ARGS__)
 #define RK_KERNEL_DEFINE_LANES(kname, handler, ...) \
   RK_KERNEL_DEFINE_AS(kname, handler, RK_LANES_MAX, __VA_ARGS__)
+
+/* Defines `const rk_group_def gname` of kernels defined above it in the
+ * same source (the fused GPU entry inlines every member's handler):
+ *   RK_GROUP_DEFINE(pair, ping_kernel, pong_kernel);
+ * The same kernel may appear more than once. */
+#define RK_GROUP_DEFINE(gname, ...)                                           \
+  RK_CUDA_GROUP_ENTRY(gname, __VA_ARGS__)                                     \
+  static const rk_kernel_def *const gname##_members_[] = {                    \
+      RK_MAP_(RK_ADDR_OF_, __VA_ARGS__)};                                     \
+  RK_EXTERN_C extern const rk_group_def gname;                                \
+  RK_EXTERN_C const rk_group_def gname = {                                    \
+      #gname, gname##_members_,                                               \
+      (uint32_t)(sizeof gname##_members_ / sizeof gname##_members_[0]),       \
+      RK_CUDA_GROUP_ENTRY_PTR(gname)}
 
 #endif /* RINGK_KERNEL_H */

@@ -80,6 +80,19 @@ const char *rk_runtime_backend(const rk_runtime *rt);
 
 int rk_kernel_add(rk_runtime *rt, const rk_kernel_def *def,
                   const rk_kernel_opts *opts, uint32_t *id);
+/* Adds the members of a group as kernels first_id, first_id + 1, ...,
+ * member i with opts[i] (opts may be NULL: defaults). Every member must
+ * have the same number of workers (RK_E_INVAL). On CUDA, worker b of each
+ * member runs in block b of one grid, and a member's messages to another
+ * member of its block go through a queue in that block's shared memory
+ * (up to RK_GROUP_LOCAL_BYTES of it a member; a member whose slots are
+ * too large for two of them there is reached through its inbox, as from
+ * anywhere else). Messages from the host and from other kernels still
+ * arrive through the inbox. Local queues are counted in the inbox
+ * telemetry as of the member's last acknowledged control change, and
+ * exactly after terminate. */
+int rk_group_add(rk_runtime *rt, const rk_group_def *def, const rk_kernel_opts *opts,
+                 uint32_t *first_id);
 int rk_runtime_launch(rk_runtime *rt);
 int rk_kernel_activate(rk_runtime *rt, uint32_t id);
 int rk_kernel_deactivate(rk_runtime *rt, uint32_t id);

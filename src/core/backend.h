@@ -25,6 +25,9 @@ typedef struct rk_kernel_rec {
   rk_kernel_control *ctl;       /* (backend) host-visible control block */
   rk_worker_stats *stats;       /* (backend) opts.workers host-visible lines */
   rk_queue *host_in;            /* (backend) queue the host sends into */
+  const rk_group_def *group;    /* the group it was added with, or NULL */
+  uint32_t member;              /* its index in the group; its id - member
+                                   is the group's first kernel */
 } rk_kernel_rec;
 
 typedef struct rk_backend_ops {

@@ -122,6 +122,37 @@ int rk_kernel_add(rk_runtime *handle, const rk_kernel_def *def,
   return RK_OK;
 }
 
+/* Forgets the kernels added from id first on (a group that failed). */
+static void kernels_truncate(rk_rt *rt, uint32_t first) {
+  while (rt->nkernels > first) free(rt->kernels[--rt->nkernels].init_state);
+}
+
+int rk_group_add(rk_runtime *handle, const rk_group_def *def, const rk_kernel_opts *opts,
+                 uint32_t *first_id) {
+  rk_rt *rt = rt_of(handle);
+  if (rt == NULL || def == NULL || def->members == NULL || def->nmembers < 2 ||
+      def->nmembers > RK_GROUP_MAX)
+    return RK_E_INVAL;
+  if (rt->state != RK_RT_CREATED) return RK_E_STATE;
+  uint32_t first = rt->nkernels;
+  int rc = RK_OK;
+  for (uint32_t i = 0; rc == RK_OK && i < def->nmembers; i++) {
+    rc = rk_kernel_add(handle, def->members[i], opts ? &opts[i] : NULL, NULL);
+    if (rc == RK_OK && rt->kernels[first + i].opts.workers != rt->kernels[first].opts.workers)
+      rc = RK_E_INVAL; /* worker b of every member shares block b */
+  }
+  if (rc != RK_OK) {
+    kernels_truncate(rt, first);
+    return rc;
+  }
+  for (uint32_t i = 0; i < def->nmembers; i++) {
+    rt->kernels[first + i].group = def;
+    rt->kernels[first + i].member = i;
+  }
+  if (first_id) *first_id = first;
+  return RK_OK;
+}
+
 int rk_runtime_launch(rk_runtime *handle) {
   rk_rt *rt = rt_of(handle);
   if (rt == NULL) return RK_E_INVAL;

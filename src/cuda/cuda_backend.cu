@@ -6,8 +6,10 @@
  * GPU polls (routing table, K2K inboxes, the host-bound staging queue,
  * control mirrors, kernel state). The device block is laid out in a host
  * image (queues initialised by rk_queue_init) and copied once. Then the
- * bridge grid starts (cuda_bridge.cu), then one grid per ring kernel, each
- * on its own non-blocking stream, all inactive, after an occupancy check
+ * bridge grid starts (cuda_bridge.cu), then one grid per ring kernel, or
+ * per group (its members' warps side by side in each block, with local
+ * queues in shared memory: cuda_loop.cuh), each on its own non-blocking
+ * stream, all inactive, after an occupancy check
  * that they can all be resident at once: a persistent grid that does not
  * fit would wait forever for blocks that never exit.
  *
@@ -34,9 +36,18 @@ extern "C" {
 
 typedef struct cuda_kernel {
   size_t inbox_off, state_off, accept_off; /* device block */
+  size_t local_out_off;                    /* device block, group members */
   size_t host_in_off, stats_off, busy_off; /* mapped block */
   uint32_t threads, nwarps;
+  uint32_t local_cap;                      /* slots of its local queue; 0: none */
 } cuda_kernel;
+
+/* What one grid is launched with: a kernel's own, or a group's. */
+typedef struct cuda_grid {
+  const void *entry;
+  uint32_t blocks, threads, members;
+  size_t shared;
+} cuda_grid;
 
 typedef struct cuda_backend {
   int device;
@@ -114,6 +125,15 @@ static size_t bump(size_t *top, size_t bytes) {
   return off;
 }
 
+/* Slots of a group member's local queue: as many as its inbox, at most,
+ * that fit in RK_GROUP_LOCAL_BYTES; 0 when not even two do. */
+static uint32_t local_capacity(const rk_kernel_rec *k) {
+  uint32_t c = k->opts.inbox_capacity;
+  while (c >= RK_QUEUE_MIN_CAPACITY && rk_queue_bytes(c, k->slot_size) > RK_GROUP_LOCAL_BYTES)
+    c /= 2;
+  return k->group && c >= RK_QUEUE_MIN_CAPACITY ? c : 0;
+}
+
 /* Offsets of everything, in both blocks. */
 static void cuda_layout(rk_rt *rt, cuda_backend *be) {
   size_t h = 0, d = 0;
@@ -140,55 +160,11 @@ static void cuda_layout(rk_rt *rt, cuda_backend *be) {
     ck->inbox_off = bump(&d, qb);
     ck->accept_off = bump(&d, k->def->ntypes * sizeof(uint16_t));
     ck->state_off = bump(&d, k->opts.state_size);
+    ck->local_cap = local_capacity(k);
+    if (ck->local_cap) ck->local_out_off = bump(&d, k->opts.workers * sizeof(rk_queue));
   }
   be->host_bytes = h;
   be->dev_bytes = d;
-}
-
-/* Aggregate co-residency: with b_k blocks of kernel k fitting per SM, the
- * grids fit at once only if sum(blocks_k / (b_k * SMs)) <= 1; each b_k is
- * bound by its scarcest resource, so the sum bounds every resource. */
-static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
-  int sms = 0;
-  int rc = CU(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, be->device));
-  if (rc != RK_OK) return rc;
-  if (rt->nkernels + 1 > RK_CUDA_MAX_CONCURRENT) return RK_E_OCCUPANCY;
-  int per_sm = 0, optin = 0;
-  rc = CU(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, be->device));
-  if (rc != RK_OK) return rc;
-  rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rk_bridge_entry(),
-                                                         RK_BRIDGE_THREADS, 0));
-  if (rc != RK_OK) return rc;
-  double load = per_sm ? 1.0 / ((double)per_sm * sms) : 2.0;
-  for (uint32_t i = 0; i < rt->nkernels && load <= 1.0; i++) {
-    rk_kernel_rec *k = &rt->kernels[i];
-    uint32_t t = be->kernels[i].threads;
-    if (k->def->cuda_entry == NULL || t % RK_WARP || t / RK_WARP > RK_CUDA_MAX_WARPS) {
-      rk_log(RK_LOG_ERROR, "cuda: kernel %s: no device code or bad thread count %u",
-             k->def->name, t);
-      return RK_E_INVAL;
-    }
-    size_t shared = rk_cuda_shared_bytes(t / RK_WARP, k->def->lanes, rt->nkernels, k->def->ntypes);
-    /* Beyond the default 48 KiB a block must opt in (a kernel with lanes
-     * of many warps: 4 KiB of scratch a warp); past the device's limit it
-     * has no room at all. */
-    per_sm = 0;
-    if (shared <= (size_t)optin) {
-      rc = CU(cudaFuncSetAttribute(k->def->cuda_entry,
-                                   cudaFuncAttributeMaxDynamicSharedMemorySize, (int)shared));
-      if (rc == RK_OK)
-        rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k->def->cuda_entry,
-                                                               (int)t, shared));
-      if (rc != RK_OK) return rc;
-    }
-    load += per_sm ? (double)k->opts.workers / ((double)per_sm * sms) : 2.0;
-  }
-  if (load > 1.0) {
-    rk_log(RK_LOG_ERROR, "cuda: kernels need %.0f%% of the device to be resident at once",
-           load * 100.0);
-    return RK_E_OCCUPANCY;
-  }
-  return RK_OK;
 }
 
 /* Writes the device block's initial image: queues, routes, ids, state. img
@@ -281,6 +257,7 @@ static rk_cuda_kparams cuda_kparams(rk_rt *rt, cuda_backend *be, uint32_t i, int
   p.state = be->dev + ck->state_off;
   p.accept = (const uint16_t *)(be->dev + ck->accept_off);
   p.live = (uint32_t *)(be->dev + be->live_off);
+  p.local_out = ck->local_cap ? (rk_queue *)(be->dev + ck->local_out_off) : NULL;
   p.clock_offset = offset;
   p.kernel_id = i;
   p.nkernels = rt->nkernels;
@@ -288,6 +265,107 @@ static rk_cuda_kparams cuda_kparams(rk_rt *rt, cuda_backend *be, uint32_t i, int
   p.full_spins = rt->opts.full_spins;
   p.in_order = k->opts.in_order != 0;
   return p;
+}
+
+#define SMEM_ALIGN(x) (((x) + 127u) & ~(size_t)127u)
+
+static size_t cuda_member_shared(rk_rt *rt, cuda_backend *be, uint32_t i) {
+  const rk_kernel_rec *k = &rt->kernels[i];
+  return SMEM_ALIGN(rk_cuda_shared_bytes(be->kernels[i].nwarps, k->def->lanes, rt->nkernels,
+                                         k->def->ntypes));
+}
+
+/* A group's launch parameters: each member's, where its warps start, and
+ * where its shared memory and local queue lie, in *shared bytes. */
+static rk_cuda_group_params cuda_group_params(rk_rt *rt, cuda_backend *be, uint32_t first,
+                                              int64_t offset, size_t *shared) {
+  rk_cuda_group_params g;
+  memset(&g, 0, sizeof g);
+  g.nmembers = rt->kernels[first].group->nmembers;
+  g.first_id = first;
+  size_t off = 0;
+  for (uint32_t m = 0; m < g.nmembers; m++) {
+    g.m[m] = cuda_kparams(rt, be, first + m, offset);
+    g.warp0[m + 1] = g.warp0[m] + be->kernels[first + m].nwarps;
+    g.smem_off[m] = (uint32_t)off;
+    off += cuda_member_shared(rt, be, first + m);
+  }
+  for (uint32_t m = 0; m < g.nmembers; m++) {
+    const cuda_kernel *ck = &be->kernels[first + m];
+    if (ck->local_cap == 0) continue;
+    g.local_off[m] = (uint32_t)off;
+    g.local_cap[m] = ck->local_cap;
+    g.slot_size[m] = rt->kernels[first + m].slot_size;
+    off += SMEM_ALIGN(rk_queue_bytes(ck->local_cap, g.slot_size[m]));
+  }
+  *shared = off;
+  return g;
+}
+
+/* The grid that kernel i leads: its own, or its group's when it is the
+ * group's member 0. members 0: i runs in another kernel's grid. */
+static cuda_grid cuda_grid_of(rk_rt *rt, cuda_backend *be, uint32_t i) {
+  const rk_kernel_rec *k = &rt->kernels[i];
+  cuda_grid g = {k->def->cuda_entry, k->opts.workers, be->kernels[i].threads, 1,
+                 cuda_member_shared(rt, be, i)};
+  if (k->group == NULL) return g;
+  g.members = k->member == 0 ? k->group->nmembers : 0;
+  if (g.members == 0) return g;
+  g.entry = k->group->cuda_entry;
+  rk_cuda_group_params gp = cuda_group_params(rt, be, i, 0, &g.shared);
+  g.threads = gp.warp0[g.members] * RK_WARP;
+  return g;
+}
+
+/* Aggregate co-residency: with b_k blocks of grid k fitting per SM, the
+ * grids fit at once only if sum(blocks_k / (b_k * SMs)) <= 1; each b_k is
+ * bound by its scarcest resource, so the sum bounds every resource. */
+static int cuda_occupancy(rk_rt *rt, cuda_backend *be) {
+  int sms = 0;
+  int rc = CU(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, be->device));
+  if (rc != RK_OK) return rc;
+  if (rt->nkernels + 1 > RK_CUDA_MAX_CONCURRENT) return RK_E_OCCUPANCY;
+  int per_sm = 0, optin = 0;
+  rc = CU(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, be->device));
+  if (rc != RK_OK) return rc;
+  rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, rk_bridge_entry(),
+                                                         RK_BRIDGE_THREADS, 0));
+  if (rc != RK_OK) return rc;
+  double load = per_sm ? 1.0 / ((double)per_sm * sms) : 2.0;
+  for (uint32_t i = 0; i < rt->nkernels && load <= 1.0; i++) {
+    uint32_t t = be->kernels[i].threads;
+    if (rt->kernels[i].def->cuda_entry == NULL || t % RK_WARP || t / RK_WARP > RK_CUDA_MAX_WARPS) {
+      rk_log(RK_LOG_ERROR, "cuda: kernel %s: no device code or bad thread count %u",
+             rt->kernels[i].def->name, t);
+      return RK_E_INVAL;
+    }
+    cuda_grid g = cuda_grid_of(rt, be, i);
+    if (g.members == 0) continue; /* counted with its group */
+    if (g.entry == NULL || g.threads / RK_WARP > RK_CUDA_MAX_WARPS) {
+      rk_log(RK_LOG_ERROR, "cuda: group %s: no device code or %u threads (at most %u)",
+             rt->kernels[i].group->name, g.threads, RK_CUDA_MAX_WARPS * RK_WARP);
+      return RK_E_INVAL;
+    }
+    /* Beyond the default 48 KiB a block must opt in (a kernel with lanes
+     * of many warps: 4 KiB of scratch a warp); past the device's limit it
+     * has no room at all. */
+    per_sm = 0;
+    if (g.shared <= (size_t)optin) {
+      rc = CU(cudaFuncSetAttribute(g.entry, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                   (int)g.shared));
+      if (rc == RK_OK)
+        rc = CU(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, g.entry, (int)g.threads,
+                                                               g.shared));
+      if (rc != RK_OK) return rc;
+    }
+    load += per_sm ? (double)g.blocks / ((double)per_sm * sms) : 2.0;
+  }
+  if (load > 1.0) {
+    rk_log(RK_LOG_ERROR, "cuda: kernels need %.0f%% of the device to be resident at once",
+           load * 100.0);
+    return RK_E_OCCUPANCY;
+  }
+  return RK_OK;
 }
 
 /* Starts the bridge and waits for it to run; its first %globaltimer read,
@@ -333,12 +411,14 @@ static void cuda_stop_all(rk_rt *rt) {
  * So the stack is sized for every grid of the runtime before the first
  * starts, with 1 KiB over the largest frame for calls the compiler did not
  * inline. */
-static int cuda_reserve_stack(rk_rt *rt) {
+static int cuda_reserve_stack(rk_rt *rt, cuda_backend *be) {
   cudaFuncAttributes a;
   int rc = CU(cudaFuncGetAttributes(&a, rk_bridge_entry()));
   size_t need = a.localSizeBytes;
   for (uint32_t i = 0; rc == RK_OK && i < rt->nkernels; i++) {
-    rc = CU(cudaFuncGetAttributes(&a, rt->kernels[i].def->cuda_entry));
+    cuda_grid g = cuda_grid_of(rt, be, i);
+    if (g.members == 0) continue;
+    rc = CU(cudaFuncGetAttributes(&a, g.entry));
     if (a.localSizeBytes > need) need = a.localSizeBytes;
   }
   size_t cur = 0;
@@ -360,17 +440,25 @@ static int cuda_streams(rk_rt *rt, cuda_backend *be) {
   return RK_OK;
 }
 
+/* Launches every grid, a group's on the stream of its member 0. */
 static int cuda_launch_kernels(rk_rt *rt, cuda_backend *be, int64_t offset) {
   for (uint32_t i = 0; i < rt->nkernels; i++) {
-    rk_cuda_kparams kp = cuda_kparams(rt, be, i, offset);
-    void *args[] = {&kp};
-    int rc = CU(cudaLaunchKernel(rt->kernels[i].def->cuda_entry, dim3(rt->kernels[i].opts.workers),
-                                 dim3(be->kernels[i].threads), args,
-                                 rk_cuda_shared_bytes(be->kernels[i].nwarps, rt->kernels[i].def->lanes,
-                                                      rt->nkernels, rt->kernels[i].def->ntypes),
+    cuda_grid g = cuda_grid_of(rt, be, i);
+    if (g.members == 0) continue;
+    rk_cuda_kparams kp;
+    rk_cuda_group_params gp;
+    void *args[1];
+    if (rt->kernels[i].group) {
+      gp = cuda_group_params(rt, be, i, offset, &g.shared);
+      args[0] = &gp;
+    } else {
+      kp = cuda_kparams(rt, be, i, offset);
+      args[0] = &kp;
+    }
+    int rc = CU(cudaLaunchKernel(g.entry, dim3(g.blocks), dim3(g.threads), args, g.shared,
                                  be->streams[i]));
     if (rc != RK_OK) return rc;
-    be->started = i + 1;
+    be->started = i + g.members;
   }
   return RK_OK;
 }
@@ -391,7 +479,7 @@ static int cuda_launch(rk_rt *rt) {
     rc = cuda_occupancy(rt, be);
   }
   if (rc == RK_OK) rc = cuda_alloc(rt, be);
-  if (rc == RK_OK) rc = cuda_reserve_stack(rt);
+  if (rc == RK_OK) rc = cuda_reserve_stack(rt, be);
   if (rc == RK_OK) rc = cuda_streams(rt, be);
   int64_t offset = 0;
   if (rc == RK_OK) rc = cuda_start_bridge(rt, be, &offset);
@@ -512,6 +600,20 @@ static int cuda_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
     int rc = cuda_copy_out(be, &inbox, be->dev + be->kernels[kernel].inbox_off, sizeof inbox);
     if (rc != RK_OK) return rc;
     rk_queue_stats_get(&inbox, out);
+  }
+  const cuda_kernel *ck = &be->kernels[kernel];
+  for (uint32_t b = 0; !be->fault && ck->local_cap && b < rt->kernels[kernel].opts.workers; b++) {
+    rk_queue local;
+    rk_queue_stats l;
+    int rc = cuda_copy_out(be, &local, be->dev + ck->local_out_off + b * sizeof local, sizeof local);
+    if (rc != RK_OK) return rc;
+    rk_queue_stats_get(&local, &l);
+    out->enqueued += l.enqueued;
+    out->dequeued += l.dequeued;
+    out->depth += l.depth;
+    out->rejected_full += l.rejected_full;
+    out->rejected_oversize += l.rejected_oversize;
+    if (l.high_water > out->high_water) out->high_water = l.high_water;
   }
   out->enqueued += h.depth;
   out->depth += h.depth;

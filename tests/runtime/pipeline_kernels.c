@@ -54,3 +54,6 @@ RK_HD static int pl_lanes_handler(rk_ctx *ctx, const rk_msg *msg) {
   return pl_num_send(ctx, RK_STATE(ctx, pl_stage_state)->next, &m);
 }
 RK_KERNEL_DEFINE_LANES(pl_lanes, pl_lanes_handler, &pl_num_codec);
+
+/* Three pl_stage kernels that the CUDA backend runs in one block. */
+RK_GROUP_DEFINE(pl_trio, pl_stage, pl_stage, pl_stage);
