@@ -14,6 +14,10 @@
  *    every K2K message must do at least: publish with a release where the
  *    other SM polls with an acquire; ringk adds the queue, the header and
  *    the loop around the handler. Goal <= 1.3x.
+ *    Then the same two kernels as the group bk_pair, which runs them in one
+ *    block and passes their messages through local queues in shared
+ *    memory. Floor: two warps of one block passing a block-scope flag in
+ *    shared memory. Goal <= 100 ns one way.
  * 2. Host -> kernel -> host round trip: rk_host_send to a bk_bounce that
  *    answers at once, rk_host_recv its reply, timed on the host.
  *    Floor: a one-thread kernel echoing a flag in mapped pinned memory, the
@@ -207,16 +211,28 @@ static int processed(rk_runtime *rt, uint32_t id, uint64_t *n) {
 
 /* ---- 1. K2K latency ------------------------------------------------------------ */
 
+/* Adds kernels 0 and 1 bouncing to each other, kernel 0 stamping: apart,
+ * or as the group bk_pair (one block). */
+static int add_bouncers(rk_runtime *rt, int colocated, bk_stamp *stamps, uint64_t nstamps) {
+  if (!colocated) {
+    int rc = add_bounce(rt, 1, stamps, nstamps);
+    return rc == RK_OK ? add_bounce(rt, 0, NULL, 0) : rc;
+  }
+  bk_bounce_state s[2] = {{1, 0, stamps, nstamps}, {0, 0, NULL, 0}};
+  rk_kernel_opts o[2] = {{0, 1, WARP, &s[0], sizeof s[0], 0, 0},
+                         {0, 1, WARP, &s[1], sizeof s[1], 0, 0}};
+  return rk_group_add(rt, &bk_pair, o, NULL);
+}
+
 /* Bounces a ping A -> B -> A n times; stamps[] are A's arrivals. */
-static int k2k_pingpong(uint32_t n, bk_stamp *stamps, uint32_t smid[2]) {
+static int k2k_pingpong(uint32_t n, int colocated, bk_stamp *stamps, uint32_t smid[2]) {
   rk_runtime rt;
   void *mem = NULL;
   size_t bytes = ((size_t)n + 1) * sizeof *stamps;
   int rc = rt_open(&rt);
   if (rc != RK_OK) return rc;
   rc = rk_mem_alloc(&rt, bytes, &mem);
-  if (rc == RK_OK) rc = add_bounce(&rt, 1, (bk_stamp *)mem, (uint64_t)n + 1);
-  if (rc == RK_OK) rc = add_bounce(&rt, 0, NULL, 0);
+  if (rc == RK_OK) rc = add_bouncers(&rt, colocated, (bk_stamp *)mem, (uint64_t)n + 1);
   if (rc == RK_OK) rc = start(&rt, 2);
   bk_ping p = {0, 2 * (uint64_t)n + 1};
   if (rc == RK_OK) rc = RK_HOST_SEND(&rt, 0, bk_ping, &p, WAIT_NS);
@@ -237,7 +253,7 @@ static void bench_k2k_latency(bench *b) {
   bk_stamp *st = malloc(((size_t)n + 1) * sizeof *st);
   double *rk = malloc(n * sizeof *rk), *fl = malloc(n * sizeof *fl);
   int rc = st && rk && fl ? RK_OK : RK_E_NOMEM;
-  if (rc == RK_OK) rc = k2k_pingpong(n, st, smid);
+  if (rc == RK_OK) rc = k2k_pingpong(n, 0, st, smid);
   if (rc == RK_OK) oneway_ns(st, n, rk);
   if (rc == RK_OK) rc = bk_floor_flag_pingpong(n, st, fsmid);
   if (rc == RK_OK) {
@@ -250,6 +266,22 @@ static void bench_k2k_latency(bench *b) {
                  "acquire/release flag ping-pong, 2 blocks", notes);
   } else {
     fail(b, "K2K latency", rc);
+  }
+  /* the same two kernels as a group: one block, a local queue each */
+  rc = st && rk && fl ? RK_OK : RK_E_NOMEM;
+  if (rc == RK_OK) rc = k2k_pingpong(n, 1, st, smid);
+  if (rc == RK_OK) oneway_ns(st, n, rk);
+  if (rc == RK_OK) rc = bk_floor_smem_pingpong(n, st);
+  if (rc == RK_OK) {
+    oneway_ns(st, n, fl);
+    stats r = summarise(rk, n, LAT_WARMUP), f = summarise(fl, n, LAT_WARMUP);
+    char notes[96];
+    snprintf(notes, sizeof notes, "group bk_pair, SM %u/%u; %u round trips", smid[0], smid[1],
+             LAT_ROUNDS);
+    latency_rows(b, "K2K one-way latency, one block", r, f, "<= 100 ns",
+                 "acquire/release flag ping-pong, 2 warps of 1 block", notes);
+  } else {
+    fail(b, "K2K latency, one block", rc);
   }
   free(st);
   free(rk);

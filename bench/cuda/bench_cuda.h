@@ -85,6 +85,8 @@ extern "C" {
 #endif
 /* Bounces bk_ping to its peer, or to the host at the last hop. */
 extern const rk_kernel_def bk_bounce;
+/* Two bk_bounce kernels as a group: one block, local queues between them. */
+extern const rk_group_def bk_pair;
 /* Sends a token's burst of bk_m<N> messages, then re-sends the token to
  * itself so that any idle warp picks it up. */
 extern const rk_kernel_def bk_source;
@@ -100,6 +102,9 @@ int bk_device_open(int device, char *name, size_t cap, int *sms);
 /* Two blocks of one kernel pass a device-scope acquire/release flag back and
  * forth rounds times; block 0 stamps rounds + 1 times; smid[] of each. */
 int bk_floor_flag_pingpong(uint32_t rounds, bk_stamp *stamps, uint32_t smid[2]);
+/* The same between two warps of one block, through a block-scope flag in
+ * shared memory. */
+int bk_floor_smem_pingpong(uint32_t rounds, bk_stamp *stamps);
 /* rounds host round trips through a one-thread kernel echoing a flag in
  * mapped pinned memory; ns[i] each. */
 int bk_floor_mapped_ping(uint32_t rounds, double *ns);

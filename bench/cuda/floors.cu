@@ -39,70 +39,100 @@ int bk_device_open(int device, char *name, size_t cap, int *sms) {
 
 /* ---- flag ping-pong between two blocks ----------------------------------- */
 
-typedef cuda::atomic_ref<uint64_t, cuda::thread_scope_device> bk_dev_ref;
-
 typedef struct bk_pp {
-  uint64_t ping;            /* block 0 -> block 1; own 128-byte line each */
+  uint64_t ping;            /* side 0 -> side 1; own 128-byte line each */
   uint8_t pad0_[120];
-  uint64_t pong;            /* block 1 -> block 0 */
+  uint64_t pong;            /* side 1 -> side 0 */
   uint8_t pad1_[120];
   uint32_t smid[2];
   uint32_t timed_out;
 } bk_pp;
 
 /* Spins until *flag == v; false once %globaltimer passes end. */
-__device__ static bool bk_wait_dev(uint64_t *flag, uint64_t v, uint64_t end) {
-  /* acquire: pairs with the other block's release, as a slot's seq would. */
-  while (bk_dev_ref(*flag).load(cuda::memory_order_acquire) != v)
+template <cuda::thread_scope S>
+__device__ static bool bk_wait_flag(uint64_t *flag, uint64_t v, uint64_t end) {
+  /* acquire: pairs with the other side's release, as a slot's seq would. */
+  while (cuda::atomic_ref<uint64_t, S>(*flag).load(cuda::memory_order_acquire) != v)
     if (rk_cuda_globaltimer() > end) return false;
   return true;
 }
 
-/* Block 0 stamps, releases ping = i + 1 and waits for pong = i + 1; block 1
- * answers each ping. Thread 0 of each block only: one sender, one receiver,
- * as in a one-warp ring kernel. */
-__global__ void bk_flag_pingpong(bk_pp *pp, uint32_t rounds, bk_stamp *stamps) {
-  if (threadIdx.x != 0) return;
+/* Side 0 stamps, releases ping = i + 1 and waits for pong = i + 1; side 1
+ * answers each ping. One thread a side: one sender, one receiver, as in a
+ * one-warp ring kernel. Scope S: the narrowest that holds both sides. */
+template <cuda::thread_scope S>
+__device__ static void bk_pingpong_side(uint32_t side, uint64_t *ping, uint64_t *pong,
+                                        uint32_t rounds, bk_stamp *stamps, uint32_t *timed_out) {
   uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS;
-  pp->smid[blockIdx.x] = bk_smid();
   for (uint32_t i = 0; i <= rounds; i++) {
     bool ok = true;
-    if (blockIdx.x == 0) {
+    if (side == 0) {
       bk_stamp_now(&stamps[i]);
       if (i == rounds) break;
-      /* release: pairs with block 1's acquire; a message would ride on it. */
-      bk_dev_ref(pp->ping).store(i + 1, cuda::memory_order_release);
-      ok = bk_wait_dev(&pp->pong, i + 1, end);
+      /* release: pairs with side 1's acquire; a message would ride on it. */
+      cuda::atomic_ref<uint64_t, S>(*ping).store(i + 1, cuda::memory_order_release);
+      ok = bk_wait_flag<S>(pong, i + 1, end);
     } else if (i < rounds) {
-      ok = bk_wait_dev(&pp->ping, i + 1, end);
-      /* release: pairs with block 0's acquire of pong. */
-      if (ok) bk_dev_ref(pp->pong).store(i + 1, cuda::memory_order_release);
+      ok = bk_wait_flag<S>(ping, i + 1, end);
+      /* release: pairs with side 0's acquire of pong. */
+      if (ok) cuda::atomic_ref<uint64_t, S>(*pong).store(i + 1, cuda::memory_order_release);
     }
     if (!ok) {
-      pp->timed_out = 1;
+      *timed_out = 1;
       return;
     }
   }
 }
 
-int bk_floor_flag_pingpong(uint32_t rounds, bk_stamp *stamps, uint32_t smid[2]) {
-  bk_pp *pp = NULL, h;
+/* Two blocks, flags in global memory. */
+__global__ void bk_flag_pingpong(bk_pp *pp, uint32_t rounds, bk_stamp *stamps) {
+  if (threadIdx.x != 0) return;
+  pp->smid[blockIdx.x] = bk_smid();
+  bk_pingpong_side<cuda::thread_scope_device>(blockIdx.x, &pp->ping, &pp->pong, rounds, stamps,
+                                              &pp->timed_out);
+}
+
+/* Two warps of one block, flags in shared memory (lane 0 of each). */
+__global__ void bk_smem_pingpong(bk_pp *pp, uint32_t rounds, bk_stamp *stamps) {
+  __shared__ uint64_t flags[2 * 16]; /* 128 bytes apart */
+  if (threadIdx.x == 0) flags[0] = flags[16] = 0;
+  __syncthreads();
+  if (threadIdx.x % RK_WARP != 0) return;
+  bk_pingpong_side<cuda::thread_scope_block>(threadIdx.x / RK_WARP, &flags[0], &flags[16], rounds,
+                                             stamps, &pp->timed_out);
+}
+
+/* Runs one ping-pong kernel over a zeroed bk_pp and copies the stamps. */
+static int bk_pingpong_run(void (*kernel)(bk_pp *, uint32_t, bk_stamp *), uint32_t blocks,
+                           uint32_t threads, uint32_t rounds, bk_stamp *stamps, bk_pp *out) {
+  bk_pp *pp = NULL;
   bk_stamp *d_stamps = NULL;
   size_t bytes = ((size_t)rounds + 1) * sizeof *stamps;
   int rc = CK(cudaMalloc(&pp, sizeof *pp));
   if (rc == RK_OK) rc = CK(cudaMalloc(&d_stamps, bytes));
   if (rc == RK_OK) rc = CK(cudaMemset(pp, 0, sizeof *pp));
   if (rc == RK_OK) {
-    bk_flag_pingpong<<<2, RK_WARP>>>(pp, rounds, d_stamps);
+    kernel<<<blocks, threads>>>(pp, rounds, d_stamps);
     rc = CK(cudaGetLastError());
   }
   if (rc == RK_OK) rc = CK(cudaDeviceSynchronize());
-  if (rc == RK_OK) rc = CK(cudaMemcpy(&h, pp, sizeof h, cudaMemcpyDeviceToHost));
+  if (rc == RK_OK) rc = CK(cudaMemcpy(out, pp, sizeof *out, cudaMemcpyDeviceToHost));
   if (rc == RK_OK) rc = CK(cudaMemcpy(stamps, d_stamps, bytes, cudaMemcpyDeviceToHost));
-  if (rc == RK_OK && h.timed_out) rc = RK_E_TIMEOUT;
-  if (rc == RK_OK) memcpy(smid, h.smid, sizeof h.smid);
+  if (rc == RK_OK && out->timed_out) rc = RK_E_TIMEOUT;
   cudaFree(pp);
   cudaFree(d_stamps);
+  return rc;
+}
+
+int bk_floor_smem_pingpong(uint32_t rounds, bk_stamp *stamps) {
+  bk_pp h;
+  return bk_pingpong_run(bk_smem_pingpong, 1, 2 * RK_WARP, rounds, stamps, &h);
+}
+
+int bk_floor_flag_pingpong(uint32_t rounds, bk_stamp *stamps, uint32_t smid[2]) {
+  bk_pp h;
+  int rc = bk_pingpong_run(bk_flag_pingpong, 2, RK_WARP, rounds, stamps, &h);
+  if (rc == RK_OK) memcpy(smid, h.smid, sizeof h.smid);
   return rc;
 }
 

@@ -69,6 +69,7 @@ RK_HD static int bk_sink_handler(rk_ctx *ctx, const rk_msg *msg) {
 }
 
 RK_KERNEL_DEFINE(bk_bounce, bk_bounce_handler, &bk_ping_codec);
+RK_GROUP_DEFINE(bk_pair, bk_bounce, bk_bounce);
 RK_KERNEL_DEFINE(bk_source, bk_source_handler, &bk_go_codec);
 RK_KERNEL_DEFINE(bk_sink16, bk_sink_handler, &bk_m16_codec);
 RK_KERNEL_DEFINE(bk_sink64, bk_sink_handler, &bk_m64_codec);
