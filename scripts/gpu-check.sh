@@ -4,8 +4,9 @@
 # pipeline, faults, device queue stress, PageRank against the reference, a
 # soak), run them again under compute-sanitizer (memcheck on all but the
 # planted trap; racecheck and synccheck on the device queue, the
-# many-warp runtime test, the pipeline and PageRank, whose kernels share
-# scratch between lanes), run the GPU
+# many-warp runtime test, the pipeline, the group (local queues in shared
+# memory, named barriers) and PageRank, whose kernels share scratch
+# between lanes), run the GPU
 # benchmarks, and print a short table last. Logs go
 # to $OUT when it is set (else build-gpu-check/logs).
 #
@@ -80,7 +81,7 @@ stage_sanitize() {
     case $t in test_cuda_fault | test_soak_cuda) continue ;; esac # a planted trap; too long
     san memcheck "$t"
   done
-  for t in test_cuda_queue test_cuda_runtime test_pipeline_cuda test_pagerank_mp_cuda; do
+  for t in test_cuda_queue test_cuda_runtime test_pipeline_cuda test_group_cuda test_pagerank_mp_cuda; do
     san racecheck "$t"
     san synccheck "$t"
   done
