@@ -29,10 +29,16 @@ RK_HD static uint32_t pr_aggregator_of(const pr_state *s, uint32_t q) {
 
 /* Sends the n entries the lanes wrote into c to the aggregator that owns
  * partition c->part (the lanes write the message together); every lane
- * gets the result, after which c may be written again. */
+ * gets the result, after which c may be written again. Entries of
+ * consecutive targets (segments are in target order, so first and last
+ * tell) go without their nodes: 8 bytes an entry, not 12, through the
+ * queue and the aggregator's decode. */
 RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_t n) {
+  rk_lanes_sync(ctx);
   if (ctx->lane == 0) {
-    c->node_count = n;
+    int dense = n > 0 && c->node[n - 1] - c->node[0] == n - 1;
+    c->first = n > 0 ? c->node[0] : 0;
+    c->node_count = dense ? 0 : n;
     c->value_count = n;
   }
   rk_lanes_sync(ctx);
@@ -153,9 +159,13 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t i
 /* RK_OK if c's partition is this aggregator's and every entry targets it;
  * the lanes check a share each and agree on the answer. */
 RK_HD static int pr_check_batch(rk_ctx *ctx, const pr_state *s, const pr_contrib *c) {
-  if (c->part >= s->nparts || c->node_count != c->value_count) return RK_E_MALFORMED;
+  if (c->part >= s->nparts || (c->node_count != c->value_count && c->node_count != 0))
+    return RK_E_MALFORMED;
   if (pr_aggregator_of(s, c->part) != ctx->kernel_id) return RK_E_RANGE;
   uint32_t lo = s->part_lo[c->part], hi = s->part_lo[c->part + 1];
+  if (c->node_count == 0)
+    return c->value_count == 0 || (c->first >= lo && c->first < hi &&
+                                   c->value_count <= hi - c->first) ? RK_OK : RK_E_RANGE;
   double bad = 0.0;
   for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
     bad += c->node[i] < lo || c->node[i] >= hi;
@@ -171,11 +181,14 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   if ((rc = pr_check_batch(ctx, s, c)) != RK_OK) return rc;
   /* The partition is this kernel's alone: with one worker it owns those
    * entries of acc, several share them through atomics. */
-  if (ctx->nworkers == 1) {
-    for (uint32_t i = 0; i < c->node_count; i++) s->acc[c->node[i]] += c->value[i];
+  double *acc = s->acc;
+  if (ctx->nworkers == 1 && c->node_count == 0) {
+    for (uint32_t i = 0; i < c->value_count; i++) acc[c->first + i] += c->value[i];
+  } else if (ctx->nworkers == 1) {
+    for (uint32_t i = 0; i < c->node_count; i++) acc[c->node[i]] += c->value[i];
   } else {
-    for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
-      rk_atomic_add_f64(&s->acc[c->node[i]], c->value[i]);
+    for (uint32_t i = ctx->lane; i < c->value_count; i += ctx->lanes)
+      rk_atomic_add_f64(&acc[c->node_count ? c->node[i] : c->first + i], c->value[i]);
   }
   /* Every lane's adds before lane 0's increment, which releases them. */
   rk_lanes_sync(ctx);

@@ -45,9 +45,12 @@
   F(double, dangling, 0.0)
 RK_MESSAGE(pr_go, 0x0301, 1, PR_GO_FIELDS);
 
+/* Entry i is (node[i], value[i]); or, with no nodes, (first + i,
+ * value[i]): a batch of consecutive targets carries only its values. */
 #define PR_CONTRIB_FIELDS(F, A) \
   F(uint32_t, iter, 0)          \
   F(uint32_t, part, 0)          \
+  F(uint32_t, first, 0)         \
   F(double, dangling, 0.0)      \
   A(uint32_t, node, PR_BATCH_MAX)   \
   A(double, value, PR_BATCH_MAX)
