@@ -51,11 +51,14 @@ typedef struct rk_queue {
   /* line 2: consumers */
   uint64_t tail;        /* next position to claim for dequeue */
   uint8_t pad2_[RK_CACHELINE - 8];
-  /* line 3: counters touched only off the fast path (or rarely) */
+  /* line 3: counters touched only off the fast path (or rarely), and the
+   * host's sleeping consumers (rk_queue_wake) */
   uint64_t rejected_full;
   uint64_t rejected_oversize;
   uint64_t high_water;
-  uint8_t pad3_[RK_CACHELINE - 24];
+  uint32_t sleepers;    /* host threads asleep waiting for a message */
+  uint32_t wake_seq;    /* the word they sleep on; bumped to wake them */
+  uint8_t pad3_[RK_CACHELINE - 32];
 } rk_queue;
 
 /* Each slot: this 16-byte header, then slot_size bytes of message. */
@@ -70,6 +73,7 @@ RK_STATIC_ASSERT(sizeof(rk_queue) == 4 * RK_CACHELINE, "queue header is 4 lines"
 RK_STATIC_ASSERT(offsetof(rk_queue, head) == RK_CACHELINE, "head on line 1");
 RK_STATIC_ASSERT(offsetof(rk_queue, tail) == 2 * RK_CACHELINE, "tail on line 2");
 RK_STATIC_ASSERT(offsetof(rk_queue, rejected_full) == 3 * RK_CACHELINE, "counters on line 3");
+RK_STATIC_ASSERT(offsetof(rk_queue, wake_seq) == 3 * RK_CACHELINE + 28, "sleepers on line 3");
 RK_STATIC_ASSERT(sizeof(rk_slot) == 16, "slot header is 16 bytes");
 
 /* A claimed slot, between reserve and commit or between peek and release. */
@@ -209,6 +213,12 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
 #endif
 }
 
+#if !defined(__CUDA_ARCH__)
+/* Wakes the host threads asleep on q (src/core/queue.c); a commit calls
+ * it when there are any. */
+void rk_queue_wake(rk_queue *q);
+#endif
+
 /* Publishes a reserved slot holding len bytes (len <= the reserved len). */
 RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
   ref->slot->len = len;
@@ -221,6 +231,13 @@ RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
   while (depth > hw && depth <= q->capacity &&
          !rk_cas_relaxed_u64(&q->high_water, &hw, depth)) {
   }
+#if !defined(__CUDA_ARCH__)
+  /* relaxed: a hint, on the line high_water just brought in. A sleeper
+   * that announced itself after this load re-checks the queue before it
+   * sleeps; one whose wake-up is missed all the same (this load passing
+   * the seq store above) sleeps out its bounded nap (core/wait.h). */
+  if (rk_load_relaxed_u32(&q->sleepers) != 0) rk_queue_wake(q);
+#endif
 }
 
 /* Claims the oldest message. RK_E_EMPTY when there is none (or the producer
@@ -326,7 +343,8 @@ void rk_queue_destroy(rk_queue *q);
 int rk_queue_validate(const rk_queue *q);
 
 /* Waiting forms: poll for up to timeout_ns (0: try once), backing off from
- * spinning to yielding to short sleeps. RK_E_TIMEOUT when time runs out on a
+ * spinning to yielding to short sleeps (a dequeue's sleep ends when a
+ * message is committed). RK_E_TIMEOUT when time runs out on a
  * full (enqueue) or empty (dequeue) queue; a timed-out enqueue is counted in
  * rejected_full. */
 int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeout_ns);

@@ -6,6 +6,12 @@
 #include "ringk/queue.h"
 
 #include <stdlib.h>
+#ifdef __linux__
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "core/wait.h"
 
@@ -81,9 +87,18 @@ int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {
   rk_backoff_reset(&b);
   while ((rc = rk_queue_peek(q, ref)) == RK_E_EMPTY) {
     if (rk_now_ns() >= deadline) return RK_E_TIMEOUT;
-    rk_backoff_wait(&b);
+    rk_backoff_wait_on(&b, q, 1);
   }
   return rc;
+}
+
+void rk_queue_wake(rk_queue *q) {
+  /* release: what the waker did (a commit, a control change) before the
+   * word the sleepers compare. */
+  rk_fetch_add_acq_rel_u32(&q->wake_seq, 1);
+#ifdef __linux__
+  syscall(SYS_futex, &q->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+#endif
 }
 
 int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeout_ns) {

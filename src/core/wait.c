@@ -3,6 +3,11 @@
 
 #include <sched.h>
 #include <time.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "ringk/platform.h"
 #include "ringk/queue.h"
@@ -18,17 +23,45 @@ uint64_t rk_deadline(uint64_t timeout_ns) {
   return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
-void rk_backoff_wait(rk_backoff *b) {
+/* Spins, then yields; returns 1 when the next step is a nap, of
+ * b->sleep_ns. */
+static int backoff_step(rk_backoff *b) {
   if (b->round < RK_BACKOFF_SPINS) {
     b->round++;
     rk_cpu_relax();
-  } else if (b->round < RK_BACKOFF_SPINS + RK_BACKOFF_YIELDS) {
+    return 0;
+  }
+  if (b->round < RK_BACKOFF_SPINS + RK_BACKOFF_YIELDS) {
     b->round++;
     sched_yield();
-  } else {
-    b->sleep_ns = b->sleep_ns ? b->sleep_ns * 2 : 1000;
-    if (b->sleep_ns > RK_BACKOFF_MAX_SLEEP_NS) b->sleep_ns = RK_BACKOFF_MAX_SLEEP_NS;
-    struct timespec ts = {0, (long)b->sleep_ns};
-    nanosleep(&ts, NULL);
+    return 0;
   }
+  b->sleep_ns = b->sleep_ns ? b->sleep_ns * 2 : 1000;
+  if (b->sleep_ns > RK_BACKOFF_MAX_SLEEP_NS) b->sleep_ns = RK_BACKOFF_MAX_SLEEP_NS;
+  return 1;
+}
+
+void rk_backoff_wait(rk_backoff *b) {
+  if (!backoff_step(b)) return;
+  struct timespec ts = {0, (long)b->sleep_ns};
+  nanosleep(&ts, NULL);
+}
+
+void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty) {
+  if (!backoff_step(b)) return;
+  struct timespec ts = {0, (long)b->sleep_ns};
+  /* acquire: a wake-up after this read changes the word, and the futex
+   * then returns at once instead of sleeping through it. */
+  uint32_t seen = rk_load_acquire_u32(&q->wake_seq);
+  /* acq_rel, a full barrier on x86: announced before the re-check below,
+   * so a producer committing after that re-check sees a sleeper. */
+  rk_fetch_add_acq_rel_u32(&q->sleepers, 1);
+  if (!while_empty || rk_queue_depth(q) == 0) {
+#ifdef __linux__
+    syscall(SYS_futex, &q->wake_seq, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+#else
+    nanosleep(&ts, NULL);
+#endif
+  }
+  rk_fetch_add_acq_rel_u32(&q->sleepers, UINT32_MAX);
 }

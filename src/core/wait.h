@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "ringk/queue.h"
+
 #define RK_BACKOFF_SPINS 16u
 #define RK_BACKOFF_YIELDS 1024u
 #define RK_BACKOFF_MAX_SLEEP_NS 200000u
@@ -25,6 +27,12 @@ typedef struct rk_backoff {
 
 static inline void rk_backoff_reset(rk_backoff *b) { b->round = 0; b->sleep_ns = 0; }
 void rk_backoff_wait(rk_backoff *b);
+/* The same, but a sleep is on q's wake word (Linux futex), so a commit to
+ * q or rk_queue_wake(q) ends it at once instead of at the end of the nap.
+ * while_empty: sleep only if q is still empty once this waiter has
+ * announced itself (a consumer); 0: sleep regardless (a held worker,
+ * woken by rk_queue_wake when its control block changes). */
+void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty);
 
 /* rk_now_ns() + timeout_ns, saturating. */
 uint64_t rk_deadline(uint64_t timeout_ns);

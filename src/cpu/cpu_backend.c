@@ -4,7 +4,8 @@
  * MPMC inbox in host memory that both the host and other kernels send into
  * (so host_in is the inbox), and opts.workers threads that all consume it.
  * Workers poll: when the inbox is empty or the kernel is held they back off
- * to short sleeps (core/wait.h), so idle kernels cost little. */
+ * to short sleeps (core/wait.h), so idle kernels cost little, and a
+ * message or a control change ends the sleep at once. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -56,7 +57,9 @@ static void *cpu_worker_main(void *arg) {
       rk_backoff_reset(&b);
       continue;
     }
-    rk_backoff_wait(&b);
+    /* a running worker sleeps while its inbox is empty, a held one until
+     * its control block changes (cpu_notify wakes it) */
+    rk_backoff_wait_on(&b, inbox, c == RK_CTL_RUN);
   }
   return NULL;
 }
@@ -127,9 +130,8 @@ static int cpu_launch(rk_rt *rt) {
 }
 
 static void cpu_notify(rk_rt *rt, uint32_t kernel) {
-  /* Workers poll the control block; nothing to wake. */
-  (void)rt;
-  (void)kernel;
+  /* Workers poll the control block, but may be asleep on their inbox. */
+  rk_queue_wake(((cpu_backend *)rt->backend)->kernels[kernel].inbox);
 }
 
 static int cpu_join(rk_rt *rt, uint64_t timeout_ns) {

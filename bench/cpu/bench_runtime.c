@@ -1,0 +1,167 @@
+/* bench_runtime.c - rk_bench_runtime: the host -> kernel -> host round trip
+ * on the CPU backend, beside two bare threads doing the least a round trip
+ * can do, measured in the same run.
+ *
+ *   busy   round trips back to back: the kernel's worker is still spinning
+ *          or yielding when the next message comes. Floor: two threads
+ *          passing a counter through two atomic words, spinning.
+ *   idle   one round trip every IDLE_NS: the worker has gone to sleep on
+ *          its inbox by then, and the message must wake it. Floor: a thread
+ *          asleep on a futex that the host bumps and wakes, answering
+ *          through an atomic word the host spins on (Linux; elsewhere the
+ *          row is left out).
+ *
+ * Each row prints the median and p99 of ROUNDS round trips (after WARMUP)
+ * and the ratio to its floor. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef __linux__
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "ringk/runtime.h"
+
+#define BR_FIELDS(F, A) F(uint64_t, n, 0)
+RK_MESSAGE(br_msg, 0x0B31, 1, BR_FIELDS);
+
+enum { WARMUP = 100, BUSY_ROUNDS = 20000, IDLE_ROUNDS = 300 };
+#define IDLE_NS 3000000ull /* past the workers' spin and yield phases */
+#define WAIT_NS 5000000000ull
+
+static int br_echo(rk_ctx *ctx, const rk_msg *msg) {
+  br_msg m;
+  int rc = br_msg_decode_msg(msg, &m);
+  return rc != RK_OK ? rc : br_msg_send(ctx, RK_ADDR_HOST, &m);
+}
+RK_KERNEL_DEFINE(br_echo_kernel, br_echo, &br_msg_codec);
+
+static void nap(uint64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+  nanosleep(&ts, NULL);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+typedef struct stats {
+  double median, p99;
+} stats;
+
+static stats summarise(uint64_t *ns, uint32_t n) {
+  qsort(ns, n, sizeof *ns, cmp_u64);
+  stats s = {(double)ns[n / 2], (double)ns[(uint64_t)n * 99 / 100]};
+  return s;
+}
+
+/* n round trips through an echo kernel, pausing pause_ns before each. */
+static int ringk_roundtrips(uint32_t n, uint64_t pause_ns, uint64_t *ns) {
+  rk_runtime rt;
+  rk_runtime_opts ro;
+  memset(&ro, 0, sizeof ro);
+  ro.backend = RK_BACKEND_CPU;
+  int rc = rk_runtime_init(&rt, &ro);
+  if (rc != RK_OK) return rc;
+  uint32_t id = 0;
+  rc = rk_kernel_add(&rt, &br_echo_kernel, NULL, &id);
+  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
+  if (rc == RK_OK) rc = rk_kernel_activate(&rt, id);
+  uint8_t buf[256];
+  for (uint32_t i = 0; rc == RK_OK && i < WARMUP + n; i++) {
+    if (pause_ns) nap(pause_ns);
+    br_msg m = {i};
+    rk_msg reply;
+    uint64_t t0 = rk_now_ns();
+    rc = RK_HOST_SEND(&rt, id, br_msg, &m, WAIT_NS);
+    if (rc == RK_OK) rc = rk_host_recv(&rt, &reply, buf, sizeof buf, WAIT_NS);
+    if (rc == RK_OK && br_msg_decode_msg(&reply, &m) == RK_OK && m.n != i) rc = RK_E_MALFORMED;
+    if (i >= WARMUP) ns[i - WARMUP] = rk_now_ns() - t0;
+  }
+  int t = rk_runtime_terminate(&rt, WAIT_NS);
+  int c = rk_runtime_close(&rt);
+  return rc != RK_OK ? rc : t != RK_OK ? t : c;
+}
+
+/* ---- floors ----------------------------------------------------------------- */
+
+typedef struct pingpong {
+  uint32_t ping;        /* host -> partner: round number */
+  char pad0_[60];
+  uint32_t pong;        /* partner -> host */
+  char pad1_[60];
+  uint32_t rounds;
+  int sleep;            /* the partner sleeps on ping (futex) between rounds */
+} pingpong;
+
+static void *partner_main(void *arg) {
+  pingpong *p = (pingpong *)arg;
+  for (uint32_t i = 1; i <= p->rounds; i++) {
+    /* acquire: pairs with the host's release of ping */
+    while (__atomic_load_n(&p->ping, __ATOMIC_ACQUIRE) != i) {
+#ifdef __linux__
+      if (p->sleep) syscall(SYS_futex, &p->ping, FUTEX_WAIT_PRIVATE, i - 1, NULL, NULL, 0);
+#endif
+    }
+    /* release: pairs with the host's acquire of pong */
+    __atomic_store_n(&p->pong, i, __ATOMIC_RELEASE);
+  }
+  return NULL;
+}
+
+static int floor_roundtrips(uint32_t n, uint64_t pause_ns, int sleep, uint64_t *ns) {
+  pingpong p;
+  memset(&p, 0, sizeof p);
+  p.rounds = WARMUP + n;
+  p.sleep = sleep;
+  pthread_t t;
+  if (pthread_create(&t, NULL, partner_main, &p) != 0) return RK_E_NOMEM;
+  for (uint32_t i = 1; i <= p.rounds; i++) {
+    if (pause_ns) nap(pause_ns);
+    uint64_t t0 = rk_now_ns();
+    __atomic_store_n(&p.ping, i, __ATOMIC_RELEASE);
+#ifdef __linux__
+    if (sleep) syscall(SYS_futex, &p.ping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+#endif
+    while (__atomic_load_n(&p.pong, __ATOMIC_ACQUIRE) != i) {
+    }
+    if (i > WARMUP) ns[i - 1 - WARMUP] = rk_now_ns() - t0;
+  }
+  pthread_join(t, NULL);
+  return RK_OK;
+}
+
+static void row(const char *what, stats r, stats f, const char *floor_is) {
+  printf("| %s, median | %.2f us | %.2f us | %.2f | %s |\n", what, r.median / 1e3, f.median / 1e3,
+         r.median / f.median, floor_is);
+  printf("| %s, p99 | %.2f us | %.2f us | %.2f | %s |\n", what, r.p99 / 1e3, f.p99 / 1e3,
+         r.p99 / f.p99, floor_is);
+}
+
+int main(void) {
+  uint64_t *a = malloc(BUSY_ROUNDS * sizeof *a), *b = malloc(BUSY_ROUNDS * sizeof *b);
+  if (a == NULL || b == NULL) return 1;
+  printf("| CPU backend | ringk | floor | ratio | floor is |\n|---|---|---|---|---|\n");
+  int rc = ringk_roundtrips(BUSY_ROUNDS, 0, a);
+  if (rc == RK_OK) rc = floor_roundtrips(BUSY_ROUNDS, 0, 0, b);
+  if (rc == RK_OK)
+    row("host round trip, busy", summarise(a, BUSY_ROUNDS), summarise(b, BUSY_ROUNDS),
+        "two threads passing a counter through atomic words, spinning");
+#ifdef __linux__
+  if (rc == RK_OK) rc = ringk_roundtrips(IDLE_ROUNDS, IDLE_NS, a);
+  if (rc == RK_OK) rc = floor_roundtrips(IDLE_ROUNDS, IDLE_NS, 1, b);
+  if (rc == RK_OK)
+    row("host round trip, idle 3 ms", summarise(a, IDLE_ROUNDS), summarise(b, IDLE_ROUNDS),
+        "a thread asleep on a futex, woken, answering through an atomic word");
+#endif
+  free(a);
+  free(b);
+  if (rc != RK_OK) fprintf(stderr, "rk_bench_runtime: %s\n", rk_strerror(rc));
+  return rc == RK_OK ? 0 : 1;
+}
