@@ -50,6 +50,7 @@ RK_MESSAGE(bq_msg, 0x0B01, 1, BQ_FIELDS);
 RK_STATIC_ASSERT(bq_msg_max_size == 256, "the large message is 256 bytes");
 
 enum { CAPACITY = 1024, BURST = 32, REPS = 5 };
+#define MT_STALL_NS 20000000000ull /* a run takes well under a second */
 
 #define BQ_INLINE static inline __attribute__((always_inline))
 
@@ -280,6 +281,8 @@ typedef struct mt_run {
   uint64_t consumed;   /* flushed by consumers in batches */
   uint64_t bad;
   uint64_t sink;
+  uint64_t deadline;   /* rk_now_ns() past which a waiting thread gives up */
+  int stalled;         /* set by a thread that gave up */
   pthread_barrier_t start;
 } mt_run;
 
@@ -291,10 +294,18 @@ typedef struct mt_thread {
 } mt_thread;
 
 /* Spin a little, then give the core away: with more threads than cores a
- * spinning waiter would only delay the thread it waits for. */
-BQ_INLINE void wait_turn(uint32_t *spins) {
-  if (++*spins < 64) rk_cpu_relax();
-  else sched_yield();
+ * spinning waiter would only delay the thread it waits for. Returns 0 once
+ * the run is past its deadline (a ring that stopped moving: every thread
+ * then leaves, and the run is reported as stalled instead of hanging). */
+BQ_INLINE int wait_turn(mt_run *run, uint32_t *spins) {
+  if (++*spins < 64) {
+    rk_cpu_relax();
+    return 1;
+  }
+  sched_yield();
+  if ((*spins & 1023) == 0 && rk_now_ns() > run->deadline)
+    __atomic_store_n(&run->stalled, 1, __ATOMIC_RELAXED);
+  return !__atomic_load_n(&run->stalled, __ATOMIC_RELAXED);
 }
 
 static void *mt_producer(void *arg) {
@@ -310,14 +321,17 @@ static void *mt_producer(void *arg) {
     uint32_t spins = 0;
     if (run->how == P_RINGK_ZERO) {
       rk_slot_ref ref;
-      while (rk_queue_reserve(r->q, r->size, &ref) != RK_OK) wait_turn(&spins);
+      while (rk_queue_reserve(r->q, r->size, &ref) != RK_OK)
+        if (!wait_turn(run, &spins)) return NULL;
       rk_queue_commit(r->q, &ref, encode_msg(&m, base + i, ref.data, r->size));
     } else if (run->how == P_RINGK_COPY) {
       uint32_t len = encode_msg(&m, base + i, in, r->size);
-      while (rk_queue_try_enqueue(r->q, in, len) != RK_OK) wait_turn(&spins);
+      while (rk_queue_try_enqueue(r->q, in, len) != RK_OK)
+        if (!wait_turn(run, &spins)) return NULL;
     } else {
       encode_msg(&m, base + i, in, r->size);
-      while (!ck_put(r->ck, r->ck_slots, in, r->size)) wait_turn(&spins);
+      while (!ck_put(r->ck, r->ck_slots, in, r->size))
+        if (!wait_turn(run, &spins)) return NULL;
     }
   }
   t->t_end = rk_now_ns();
@@ -367,7 +381,7 @@ static void *mt_consumer(void *arg) {
     __atomic_fetch_add(&run->consumed, unflushed, __ATOMIC_RELAXED);
     unflushed = 0;
     if (__atomic_load_n(&run->consumed, __ATOMIC_RELAXED) >= run->total) break;
-    wait_turn(&spins);
+    if (!wait_turn(run, &spins)) break;
   }
   __atomic_fetch_add(&run->bad, bad, __ATOMIC_RELAXED);
   __atomic_fetch_add(&run->sink, sink, __ATOMIC_RELAXED);
@@ -377,14 +391,17 @@ static void *mt_consumer(void *arg) {
 
 /* One run of `pairs` producers and consumers; returns messages per second
  * from the first thread's start to the last one's end (the main thread's
- * own clock could be read late on a busy machine). */
+ * own clock could be read late on a busy machine), or -1 if the ring
+ * stopped moving for MT_STALL_NS. */
 static double mt_once(rings *r, path how, uint32_t pairs, uint64_t *sink) {
+  static const char *const names[] = {"ringk 0-copy", "ringk copy", "ck_ring"};
   mt_run run;
   memset(&run, 0, sizeof run);
   run.r = r;
   run.how = how;
   run.per_producer = mt_msgs / pairs;
   run.total = run.per_producer * pairs;
+  run.deadline = rk_now_ns() + MT_STALL_NS;
   pthread_barrier_init(&run.start, NULL, 2 * pairs);
   mt_thread th[8];
   for (uint32_t i = 0; i < 2 * pairs; i++) {
@@ -399,6 +416,13 @@ static double mt_once(rings *r, path how, uint32_t pairs, uint64_t *sink) {
   }
   double secs = (double)(last - first) / 1e9;
   pthread_barrier_destroy(&run.start);
+  if (run.stalled) {
+    fprintf(stderr, "rk_bench_queue: %s, %u B, %u pair(s): stalled, %llu of %llu messages "
+                    "taken in %.0f s; the run was abandoned\n",
+            names[how], r->size, pairs, (unsigned long long)run.consumed,
+            (unsigned long long)run.total, MT_STALL_NS / 1e9);
+    return -1;
+  }
   if (run.bad || run.consumed != run.total) {
     fprintf(stderr, "rk_bench_queue: %llu bad, %llu of %llu taken\n",
             (unsigned long long)run.bad, (unsigned long long)run.consumed,
@@ -409,10 +433,13 @@ static double mt_once(rings *r, path how, uint32_t pairs, uint64_t *sink) {
   return (double)run.total / secs;
 }
 
+/* The best of the runs; -1 as soon as one stalls (the ring's state is
+ * then unknown, and the next run would stall as well). */
 static double mt_best(rings *r, path how, uint32_t pairs, uint64_t *sink) {
   double best = 0;
   for (int rep = 0; rep < reps; rep++) {
     double rate = mt_once(r, how, pairs, sink);
+    if (rate < 0) return rate;
     if (rate > best) best = rate;
   }
   return best;
@@ -458,8 +485,14 @@ static void emit_ck(double v, int prec) {
 }
 
 static void emit_ratio(double num, double den) {
-  if (have_ck() && den > 0) emit(" %.2f |", num / den);
+  if (have_ck() && den > 0 && num > 0) emit(" %.2f |", num / den);
   else emit(" n/a |");
+}
+
+/* A rate of mt_best, or "stalled". */
+static void emit_rate(double v) {
+  if (v < 0) emit(" stalled |");
+  else emit(" %.2f |", v);
 }
 
 static void report_single(uint64_t *sink) {
@@ -490,7 +523,10 @@ static void report_single(uint64_t *sink) {
   }
 }
 
-static void report_mpmc(uint64_t *sink) {
+/* Returns how many ringk runs stalled (a bug; a stalled ck_ring is the
+ * peer's, reported in the table). */
+static int report_mpmc(uint64_t *sink) {
+  int stalls = 0;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   emit("\n### MPMC throughput: million messages per second\n\n"
        "Each producer encodes and enqueues, each consumer dequeues and decodes; "
@@ -510,15 +546,20 @@ static void report_mpmc(uint64_t *sink) {
       double zero = mt_best(&r, P_RINGK_ZERO, pairs, sink) / 1e6;
       double copy = mt_best(&r, P_RINGK_COPY, pairs, sink) / 1e6;
       double ck = have_ck() ? mt_best(&r, P_CK, pairs, sink) / 1e6 : 0;
-      emit("| %u B | %u | %.2f | %.2f |", sizes[s], pairs, zero, copy);
-      emit_ck(ck, 2);
+      emit("| %u B | %u |", sizes[s], pairs);
+      emit_rate(zero);
+      emit_rate(copy);
+      if (have_ck()) emit_rate(ck);
+      else emit(" n/a |");
       emit(" %.2f |", floor);
       emit_ratio(zero, ck);
       emit_ratio(copy, ck);
       emit("\n");
+      stalls += zero < 0 || copy < 0;
     }
     rings_free(&r);
   }
+  return stalls;
 }
 
 static void usage(void) {
@@ -550,8 +591,8 @@ int main(int argc, char **argv) {
 
   uint64_t sink = 0;
   report_single(&sink);
-  report_mpmc(&sink);
+  int stalls = report_mpmc(&sink);
   emit("\n(checksum of decoded values: %llu)\n", (unsigned long long)sink);
   if (out_file) fclose(out_file);
-  return 0;
+  return stalls ? 1 : 0;
 }
