@@ -116,6 +116,17 @@ def parse_pagerank(header, rows):
     return out
 
 
+def cell_value(text):
+    """A table's number; "stalled" (a run abandoned) and "n/a" (a peer not
+    built) are NaN, drawn as no bar."""
+    if text in ("stalled", "n/a"):
+        return float("nan")
+    try:
+        return float(text)
+    except ValueError:
+        raise TableError("not a number: %r" % text)
+
+
 def parse_queue(header, rows):
     """(column names, [(row label, [values])]) for the ringk and peer columns."""
     h = [c.lower() for c in header]
@@ -123,7 +134,7 @@ def parse_queue(header, rows):
                           "copy floor, 1 thread") if c in h]
     label = (lambda r: "%s, %s pair%s" % (r[0], r[1], "" if r[1] == "1" else "s")) \
         if "pairs" in h else (lambda r: r[0])
-    return wanted, [(label(r), [float(r[h.index(c)]) for c in wanted]) for r in rows]
+    return wanted, [(label(r), [cell_value(r[h.index(c)]) for c in wanted]) for r in rows]
 
 
 # ---- drawing ---------------------------------------------------------------

@@ -147,7 +147,7 @@ static void row(const char *what, stats r, stats f, const char *floor_is) {
 int main(void) {
   uint64_t *a = malloc(BUSY_ROUNDS * sizeof *a), *b = malloc(BUSY_ROUNDS * sizeof *b);
   if (a == NULL || b == NULL) return 1;
-  printf("| CPU backend | ringk | floor | ratio | floor is |\n|---|---|---|---|---|\n");
+  printf("| measure | ringk | floor | ratio | floor is |\n|---|---|---|---|---|\n");
   int rc = ringk_roundtrips(BUSY_ROUNDS, 0, a);
   if (rc == RK_OK) rc = floor_roundtrips(BUSY_ROUNDS, 0, 0, b);
   if (rc == RK_OK)

@@ -11,6 +11,7 @@ on a second run. Exits 77 (skipped) when matplotlib is not installed.
 usage: plot_check.py PATH/TO/plot_results.py
 """
 import importlib.util
+import math
 import os
 import sys
 import tempfile
@@ -49,6 +50,7 @@ TABLES = """# Results
 |---|---:|---:|---:|---:|---:|
 | 64 B | 1 | 11.85 | 9.52 | 4.59 | 35.73 |
 | 256 B | 2 | 6.51 | 6.45 | 4.33 | 24.95 |
+| 64 B | 2 | 7.59 | 12.32 | stalled | 28.69 |
 
 ## Not a benchmark
 
@@ -92,6 +94,13 @@ def check_parsing(pr):
     check(cols == ["ringk 0-copy", "ringk copy", "ck_ring", "copy floor, 1 thread"],
           "queue columns %r" % cols)
     check(rows[1] == ("256 B, 2 pairs", [6.51, 6.45, 4.33, 24.95]), "queue row %r" % (rows[1],))
+    check(rows[2][1][:2] == [7.59, 12.32] and math.isnan(rows[2][1][2]),
+          "a stalled run is no value: %r" % (rows[2],))
+    try:
+        pr.parse_queue(tables[3][1], [["64 B", "1", "fast", "1", "1", "1"]])
+        check(False, "a word that is not a number refused")
+    except pr.TableError:
+        pass
     for bad in (["x", "5 ns", "5 M msg/s"], ["x", "5 parsecs", "5 ns"], ["x", "fast", "5 ns"]):
         try:
             pr.parse_cuda([bad])
