@@ -102,6 +102,34 @@ static inline int rt_recv_num(rk_runtime *rt, pl_num *out, uint64_t timeout_ns) 
     }                                                                      \
   } while (0)
 
+/* Judges one reply of rt_stream: nonzero if it is right, the received-th
+ * (from 0) to come back. */
+typedef int (*rt_reply_ok)(const pl_num *reply, uint64_t received, void *arg);
+
+/* Sends pl_num {i, i + offset} for i < n to kernel `to`, keeping at most
+ * 200 in flight so that the host queue never fills, and has ok() judge
+ * each reply. Returns how many were wrong or never came. */
+static inline uint64_t rt_stream(rk_runtime *rt, uint32_t to, uint64_t n, int64_t offset,
+                                 rt_reply_ok ok, void *arg) {
+  uint64_t sent = 0, received = 0, bad = 0;
+  while (received < n) {
+    while (sent < n && sent - received < 200) {
+      pl_num m = rt_num(sent, (int64_t)sent + offset);
+      CHECK_OK(RK_HOST_SEND(rt, to, pl_num, &m, 5 * RT_SEC));
+      sent++;
+    }
+    pl_num r = rt_num(UINT64_MAX, 0);
+    int rc = rt_recv_num(rt, &r, 10 * RT_SEC);
+    if (rc != RK_OK) {
+      CHECK_OK(rc);
+      break;
+    }
+    bad += !ok(&r, received, arg);
+    received++;
+  }
+  return bad + (n - received);
+}
+
 static inline rk_kernel_telemetry rt_telemetry(rk_runtime *rt, uint32_t id) {
   rk_kernel_telemetry t;
   CHECK_OK(rk_kernel_telemetry_get(rt, id, &t));

@@ -9,7 +9,7 @@
  * argv[1] names the backend. */
 #include "rt_util.h"
 
-enum { STAGES = 3, N_MSGS = 5000, IN_FLIGHT = 200 };
+enum { STAGES = 3, N_MSGS = 5000 };
 
 /* x -> x + 1 -> (x + 1) * 3 -> ((x + 1) * 3)^2 -> host */
 static int64_t trio_of(int64_t x) { return (x + 1) * 3 * (x + 1) * 3; }
@@ -57,37 +57,34 @@ static void check_accounts(rk_runtime *rt, uint64_t sent) {
   }
 }
 
-/* N_MSGS through the trio, at most IN_FLIGHT at a time. One worker a
- * member: in order. More: each value exactly once, in any order. */
+/* What test_flow's replies must be. */
+typedef struct flow_check {
+  uint32_t workers;
+  uint8_t seen[N_MSGS];
+} flow_check;
+
+/* Each index once, with its value; in order with one worker a member. */
+static int flow_ok(const pl_num *r, uint64_t received, void *arg) {
+  flow_check *f = (flow_check *)arg;
+  return r->index < N_MSGS && !f->seen[r->index]++ &&
+         r->value == trio_of((int64_t)r->index - 1000) &&
+         (f->workers > 1 || r->index == received);
+}
+
+/* N_MSGS through the trio. One worker a member: in order. More: each
+ * value exactly once, in any order. */
 static void test_flow(int argc, char **argv, uint32_t workers) {
   rk_runtime rt;
   rt_open(argc, argv, &rt);
   add_trio(&rt, workers);
   CHECK_OK(rk_runtime_launch(&rt));
   activate_all(&rt);
-  static uint8_t seen[N_MSGS];
-  memset(seen, 0, sizeof seen);
-  uint64_t sent = 0, received = 0, bad = 0;
-  while (received < N_MSGS) {
-    while (sent < N_MSGS && sent - received < IN_FLIGHT) {
-      pl_num m = rt_num(sent, (int64_t)sent - 1000);
-      CHECK_OK(RK_HOST_SEND(&rt, 0, pl_num, &m, 5 * RT_SEC));
-      sent++;
-    }
-    pl_num r = rt_num(UINT64_MAX, 0);
-    int rc = rt_recv_num(&rt, &r, 10 * RT_SEC);
-    if (rc != RK_OK) {
-      CHECK_OK(rc);
-      break;
-    }
-    if (r.index >= N_MSGS || seen[r.index]++ ||
-        r.value != trio_of((int64_t)r.index - 1000) || (workers == 1 && r.index != received))
-      bad++;
-    received++;
-  }
-  CHECK_EQ_INT(bad, 0);
+  static flow_check f;
+  memset(&f, 0, sizeof f);
+  f.workers = workers;
+  CHECK_EQ_INT(rt_stream(&rt, 0, N_MSGS, -1000, flow_ok, &f), 0);
   CHECK_OK(rk_runtime_terminate(&rt, 5 * RT_SEC));
-  check_accounts(&rt, sent);
+  check_accounts(&rt, N_MSGS);
   for (uint32_t s = 0; s < STAGES; s++) CHECK_EQ_INT(rt_telemetry(&rt, s).processed, N_MSGS);
   CHECK_OK(rk_runtime_close(&rt));
 }
