@@ -55,5 +55,7 @@ RK_HD static int pl_lanes_handler(rk_ctx *ctx, const rk_msg *msg) {
 }
 RK_KERNEL_DEFINE_LANES(pl_lanes, pl_lanes_handler, &pl_num_codec);
 
-/* Three pl_stage kernels that the CUDA backend runs in one block. */
+/* Three pl_stage kernels that the CUDA backend runs in one block; and
+ * four, the most a group has, one of them with lanes. */
 RK_GROUP_DEFINE(pl_trio, pl_stage, pl_stage, pl_stage);
+RK_GROUP_DEFINE(pl_quad, pl_stage, pl_lanes, pl_stage, pl_stage);

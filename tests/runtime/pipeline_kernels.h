@@ -53,8 +53,9 @@ extern const rk_kernel_def pl_stage;
  * value is an error on lane 0 only (counted once); a disagreement between
  * the lanes is RK_E_HANDLER. */
 extern const rk_kernel_def pl_lanes;
-/* pl_stage three times, as a group (rk_group_add) */
-extern const rk_group_def pl_trio;
+/* pl_stage three times, as a group (rk_group_add); and pl_stage, pl_lanes,
+ * pl_stage, pl_stage */
+extern const rk_group_def pl_trio, pl_quad;
 #ifdef __cplusplus
 }
 #endif

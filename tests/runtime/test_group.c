@@ -5,7 +5,9 @@
  * They must answer as three kernels apart do: every value, in order, each
  * counted once by each stage. A member held by deactivate keeps what its
  * peers send it, counted as queued, and after terminate as undelivered.
- * Misuse of rk_group_add is refused with a named error and adds nothing.
+ * Four members, one of them with lanes, the most a group has, answer
+ * the same. Misuse of rk_group_add is refused with a named error and adds
+ * nothing.
  * argv[1] names the backend. */
 #include "rt_util.h"
 
@@ -42,11 +44,11 @@ static void activate_all(rk_runtime *rt) {
   for (uint32_t i = 0; i < STAGES; i++) CHECK_OK(rk_kernel_activate(rt, i));
 }
 
-/* After terminate: each stage took in what the one before sent, and
- * handled it all (or left it, counted). */
-static void check_accounts(rk_runtime *rt, uint64_t sent) {
+/* After terminate: each of the first `stages` kernels took in what the one
+ * before sent, and handled it all (or left it, counted). */
+static void check_stages(rk_runtime *rt, uint32_t stages, uint64_t sent) {
   uint64_t in = sent;
-  for (uint32_t s = 0; s < STAGES; s++) {
+  for (uint32_t s = 0; s < stages; s++) {
     rk_kernel_telemetry t = rt_telemetry(rt, s);
     CHECK_EQ_INT(t.inbox.enqueued, in);
     CHECK_EQ_INT(t.processed + t.undelivered, in);
@@ -56,6 +58,8 @@ static void check_accounts(rk_runtime *rt, uint64_t sent) {
     in = t.sent;
   }
 }
+
+static void check_accounts(rk_runtime *rt, uint64_t sent) { check_stages(rt, STAGES, sent); }
 
 /* What test_flow's replies must be. */
 typedef struct flow_check {
@@ -129,6 +133,46 @@ static void test_held(int argc, char **argv) {
   CHECK_OK(rk_runtime_close(&rt));
 }
 
+/* pl_quad: four members, one with lanes: x -> x + 1 -> (x + 1) * K ->
+ * * 3 -> + 5, K being pl_lanes' factor (1 on the CPU, 528 on a GPU's 32
+ * lanes). In order, every value right. */
+static int64_t quad_k;
+
+static int quad_ok(const pl_num *r, uint64_t received, void *arg) {
+  (void)arg;
+  return r->index == received && r->value == ((int64_t)r->index + 1) * quad_k * 3 + 5;
+}
+
+static void test_quad(int argc, char **argv) {
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  pl_stage_state st[4];
+  rk_kernel_opts o[4];
+  memset(st, 0, sizeof st);
+  memset(o, 0, sizeof o);
+  const pl_op ops[4] = {PL_ADD, PL_ADD /* unused: pl_lanes */, PL_MUL, PL_ADD};
+  const int64_t args[4] = {1, 0, 3, 5};
+  for (uint32_t i = 0; i < 4; i++) {
+    st[i].op = ops[i];
+    st[i].arg = args[i];
+    st[i].next = i + 1 < 4 ? i + 1 : RK_ADDR_HOST;
+    o[i].inbox_capacity = 64;
+    o[i].in_order = 1;
+    o[i].state = &st[i];
+    o[i].state_size = sizeof st[i];
+  }
+  uint32_t first = UINT32_MAX;
+  CHECK_OK(rk_group_add(&rt, &pl_quad, o, &first));
+  CHECK_EQ_INT(first, 0);
+  CHECK_OK(rk_runtime_launch(&rt));
+  for (uint32_t i = 0; i < 4; i++) CHECK_OK(rk_kernel_activate(&rt, i));
+  quad_k = strcmp(rk_runtime_backend(&rt), "cuda") == 0 ? 528 : 1;
+  CHECK_EQ_INT(rt_stream(&rt, 0, 1000, 0, quad_ok, NULL), 0);
+  CHECK_OK(rk_runtime_terminate(&rt, 5 * RT_SEC));
+  check_stages(&rt, 4, 1000);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
 static void test_misuse(int argc, char **argv) {
   rk_runtime rt;
   rt_open(argc, argv, &rt);
@@ -181,5 +225,6 @@ int main(int argc, char **argv) {
   test_flow(argc, argv, 1);
   test_flow(argc, argv, 2);
   test_held(argc, argv);
+  test_quad(argc, argv);
   return CHECK_DONE("test_group");
 }
