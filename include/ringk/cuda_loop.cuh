@@ -5,7 +5,8 @@
  * __global__ entry per ring kernel that runs rk_cuda_loop over the kernel's
  * handler (a template argument, so the handler is inlined into the loop).
  *
- * Shape: a worker is a thread block; each warp of it is an independent
+ * Shape: a worker is a thread block (or, for a member of a group, its
+ * share of one: see "groups" below); each warp of it is an independent
  * consumer of the kernel's MPMC inbox and takes up to 32 messages with one
  * CAS (cuda_queue.cuh). Then, by default, every lane runs the handler on its
  * own message at once: each lane is a worker in rk_ctx's sense (its own
