@@ -478,21 +478,21 @@ static void cpu_model(char *buf, size_t cap) {
   fclose(f);
 }
 
-/* A ck_ring figure with prec decimals, or n/a without libck. */
+/* A figure with prec decimals, or "stalled" for a run abandoned (< 0). */
+static void emit_value(double v, int prec) {
+  if (v < 0) emit(" stalled |");
+  else emit(" %.*f |", prec, v);
+}
+
+/* A ck_ring figure, or n/a without libck. */
 static void emit_ck(double v, int prec) {
-  if (have_ck()) emit(" %.*f |", prec, v);
+  if (have_ck()) emit_value(v, prec);
   else emit(" n/a |");
 }
 
 static void emit_ratio(double num, double den) {
   if (have_ck() && den > 0 && num > 0) emit(" %.2f |", num / den);
   else emit(" n/a |");
-}
-
-/* A rate of mt_best, or "stalled". */
-static void emit_rate(double v) {
-  if (v < 0) emit(" stalled |");
-  else emit(" %.2f |", v);
 }
 
 static void report_single(uint64_t *sink) {
@@ -547,10 +547,9 @@ static int report_mpmc(uint64_t *sink) {
       double copy = mt_best(&r, P_RINGK_COPY, pairs, sink) / 1e6;
       double ck = have_ck() ? mt_best(&r, P_CK, pairs, sink) / 1e6 : 0;
       emit("| %u B | %u |", sizes[s], pairs);
-      emit_rate(zero);
-      emit_rate(copy);
-      if (have_ck()) emit_rate(ck);
-      else emit(" n/a |");
+      emit_value(zero, 2);
+      emit_value(copy, 2);
+      emit_ck(ck, 2);
       emit(" %.2f |", floor);
       emit_ratio(zero, ck);
       emit_ratio(copy, ck);
