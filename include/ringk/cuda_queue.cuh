@@ -142,9 +142,9 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
     if (lane == 0) won = rk_cas_relaxed_u64(ctr, &expect, p + n);
     won = __shfl_sync(RK_FULL_MASK, won, 0);
     if (won) {
-      /* acquire (device scope): pairs with the release of each slot's seq
-       * that the relaxed load above observed; the bytes are now ours. */
-      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+      /* acquire (the queue's scope): pairs with the release of each slot's
+       * seq that the relaxed load above observed; the bytes are now ours. */
+      rk_fence_acquire_for(q);
       *pos = p;
       return n;
     }
@@ -168,8 +168,8 @@ __device__ static inline uint32_t rk_warp_reserve(rk_queue *q, uint32_t max, uin
  * wrote and the barrier orders them all before the commits. Whole warp. */
 __device__ static inline void rk_warp_commit(rk_queue *q, uint64_t pos, uint32_t n, uint32_t len) {
   uint32_t lane = threadIdx.x % RK_WARP;
-  /* release (device): this lane's chunk stores before the barrier. */
-  cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+  /* release (the queue's scope): this lane's chunk stores before the barrier. */
+  rk_fence_release_for(q);
   __syncwarp();
   if (lane < n) {
     rk_slot_ref ref;

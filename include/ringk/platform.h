@@ -6,7 +6,9 @@
  * __atomic builtins (understood by ThreadSanitizer); in device code they are
  * libcu++ atomic_ref at device (GPU) scope: everything device code reaches
  * through them (K2K inboxes, the host-bound staging queue, control mirrors,
- * kernel state) is device memory. The CUDA backend's bridge, the only device
+ * kernel state) is device memory, except a group's local queues, in one
+ * block's shared memory, whose acquires, releases and fences take block
+ * scope (rk_fence_acquire_for). The CUDA backend's bridge, the only device
  * code that touches mapped host memory, uses system-scope operations of its
  * own (include/ringk/cuda_queue.cuh); a system-scope release here would cost
  * a MEMBAR.SYS on every K2K send. */
@@ -42,12 +44,37 @@
 #error "ringk's wire format assumes a little-endian host"
 #endif
 
-#if defined(__CUDA_ARCH__)
+#if defined(__CUDACC__)
 #include <cuda/atomic>
+/* An acquire (release) fence of the scope of the memory at p, for the data
+ * it guards (device code only: the host's acquires are loads). */
+__device__ static inline void rk_fence_acquire_for(const void *p) {
+  if (__isShared(p)) cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_block);
+  else cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+}
+__device__ static inline void rk_fence_release_for(const void *p) {
+  if (__isShared(p)) cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_block);
+  else cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+}
+#endif
+
+#if defined(__CUDA_ARCH__)
 #define RK_AREF(T, p) cuda::atomic_ref<T, cuda::thread_scope_device>(*(T *)(p))
-RK_INLINE uint64_t rk_load_acquire_u64(const uint64_t *p) { return RK_AREF(uint64_t, p).load(cuda::memory_order_acquire); }
+/* Memory in a block's shared memory (a group's local queues) is reached by
+ * that block's threads alone, so block scope orders it: its fence stays in
+ * the SM, where a device-scope one waits until L2 has taken every store the
+ * thread has in flight. __isShared is one instruction; the 64-bit acquire
+ * and release below are the slot sequences' and pick their scope by it. */
+#define RK_BREF(T, p) cuda::atomic_ref<T, cuda::thread_scope_block>(*(T *)(p))
+RK_INLINE uint64_t rk_load_acquire_u64(const uint64_t *p) {
+  return __isShared(p) ? RK_BREF(uint64_t, p).load(cuda::memory_order_acquire)
+                       : RK_AREF(uint64_t, p).load(cuda::memory_order_acquire);
+}
 RK_INLINE uint64_t rk_load_relaxed_u64(const uint64_t *p) { return RK_AREF(uint64_t, p).load(cuda::memory_order_relaxed); }
-RK_INLINE void rk_store_release_u64(uint64_t *p, uint64_t v) { RK_AREF(uint64_t, p).store(v, cuda::memory_order_release); }
+RK_INLINE void rk_store_release_u64(uint64_t *p, uint64_t v) {
+  if (__isShared(p)) RK_BREF(uint64_t, p).store(v, cuda::memory_order_release);
+  else RK_AREF(uint64_t, p).store(v, cuda::memory_order_release);
+}
 RK_INLINE void rk_store_relaxed_u64(uint64_t *p, uint64_t v) { RK_AREF(uint64_t, p).store(v, cuda::memory_order_relaxed); }
 RK_INLINE int rk_cas_relaxed_u64(uint64_t *p, uint64_t *expected, uint64_t desired) {
   return RK_AREF(uint64_t, p).compare_exchange_weak(*expected, desired, cuda::memory_order_relaxed);

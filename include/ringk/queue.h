@@ -171,9 +171,10 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
       won = rk_cas_relaxed_u64(&q->head, &expect, head + n);
     }
     if (__shfl_sync(peers, won, leader) && rank < n) {
-      /* acquire (device): pairs with the consumer's release of the seq we
-       * read, so its reads of the old message come before our writes. */
-      cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+      /* acquire (the queue's scope): pairs with the consumer's release of
+       * the seq we read, so its reads of the old message come before our
+       * writes. */
+      rk_fence_acquire_for(q);
       rk_slot_ref_set(ref, rk_queue_slot(q, pos), pos, len);
       return RK_OK;
     }
