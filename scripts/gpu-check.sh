@@ -39,7 +39,8 @@ row() { ROWS+=("$(printf '%-36s %s' "$1" "$2")"); }
 failed() { STATUS=1; }
 
 stage_build() {
-  cmake -S "$ROOT" -B "$B" -DRK_CUDA=ON -DCMAKE_BUILD_TYPE=Release >"$LOGS/configure.log" 2>&1 &&
+  # -lineinfo: sanitizer reports name source lines (the code is the same)
+  cmake -S "$ROOT" -B "$B" -DRK_CUDA=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_FLAGS=-lineinfo >"$LOGS/configure.log" 2>&1 &&
     cmake --build "$B" -j"$(nproc)" >"$LOGS/build.log" 2>&1
   local rc=$?
   [ $rc -eq 0 ] || failed
