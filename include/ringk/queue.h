@@ -218,16 +218,30 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
 /* Wakes the host threads asleep on q (src/core/queue.c); a commit calls
  * it when there are any. */
 void rk_queue_wake(rk_queue *q);
+
+/* Host: claims up to max consecutive free positions with one CAS on head,
+ * for a producer with a run of messages to send. Returns how many (0: the
+ * queue is full), the first in *pos; the caller publishes each
+ * (rk_queue_publish), then notes the run (rk_queue_note_commit). */
+uint32_t rk_queue_reserve_run(rk_queue *q, uint32_t max, uint64_t *pos);
 #endif
 
-/* Publishes a reserved slot holding len bytes (len <= the reserved len). */
-RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
+/* Makes a reserved slot's message, of len bytes (<= the reserved len),
+ * visible to consumers. rk_queue_commit does this and the bookkeeping; a
+ * producer that filled a run of slots publishes each, then notes the run
+ * once (rk_queue_note_commit). */
+RK_INLINE void rk_queue_publish(rk_slot_ref *ref, uint32_t len) {
   ref->slot->len = len;
   /* release: the message bytes and len become visible with the new seq. */
   rk_store_release_u64(&ref->slot->seq, ref->pos + 1);
+}
+
+/* After publishing positions up to last: the high-water mark, and (host)
+ * the wake-up of consumers asleep on q. */
+RK_INLINE void rk_queue_note_commit(rk_queue *q, uint64_t last) {
   /* High-water mark: a relaxed estimate of depth at commit, raised by CAS.
    * relaxed: it is a statistic and orders nothing. */
-  uint64_t depth = ref->pos + 1 - rk_load_relaxed_u64(&q->tail);
+  uint64_t depth = last + 1 - rk_load_relaxed_u64(&q->tail);
   uint64_t hw = rk_load_relaxed_u64(&q->high_water);
   while (depth > hw && depth <= q->capacity &&
          !rk_cas_relaxed_u64(&q->high_water, &hw, depth)) {
@@ -239,6 +253,12 @@ RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
    * the seq store above) sleeps out its bounded nap (core/wait.h). */
   if (rk_load_relaxed_u32(&q->sleepers) != 0) rk_queue_wake(q);
 #endif
+}
+
+/* Publishes a reserved slot holding len bytes (len <= the reserved len). */
+RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
+  rk_queue_publish(ref, len);
+  rk_queue_note_commit(q, ref->pos);
 }
 
 /* Claims the oldest message. RK_E_EMPTY when there is none (or the producer

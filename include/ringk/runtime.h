@@ -108,6 +108,22 @@ int rk_host_send(rk_runtime *rt, uint32_t kernel, const rk_msg_codec *codec,
 #define RK_HOST_SEND(rt, kernel, type, msgp, timeout_ns) \
   rk_host_send((rt), (kernel), &type##_codec, (msgp), 0, (timeout_ns))
 
+/* Host -> kernel, n messages of one type in order: message i is at
+ * (const char *)msgs + i * stride. Consecutive slots are claimed together
+ * (one claim for as many as there is room for, up to RK_HOST_RUN), so a
+ * batch costs far less a message than rk_host_send. Waits up to timeout_ns
+ * in all while the inbox is full (0: sends what fits). *sent (may be NULL)
+ * is how many went, always the first ones: RK_OK when all n did; else the
+ * error that stopped the rest, e.g. RK_E_FULL / RK_E_TIMEOUT, or
+ * RK_E_OVERSIZE for message *sent. */
+int rk_host_send_many(rk_runtime *rt, uint32_t kernel, const rk_msg_codec *codec,
+                      const void *msgs, size_t stride, uint32_t n, uint64_t corr_id,
+                      uint64_t timeout_ns, uint32_t *sent);
+#define RK_HOST_RUN 64
+#define RK_HOST_SEND_MANY(rt, kernel, type, msgs, n, timeout_ns, sent)                 \
+  rk_host_send_many((rt), (kernel), &type##_codec, (msgs), sizeof(type), (n), 0, \
+                    (timeout_ns), (sent))
+
 /* Kernel -> host: copies the oldest message into buf (cap bytes, at least
  * rk_host_slot_size()) and decodes its header into *msg, whose payload then
  * points into buf. Waits up to timeout_ns (RK_E_TIMEOUT; 0: RK_E_EMPTY).

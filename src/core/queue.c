@@ -79,6 +79,31 @@ int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t 
   return rc;
 }
 
+uint32_t rk_queue_reserve_run(rk_queue *q, uint32_t max, uint64_t *pos) {
+  if (max > q->capacity) max = q->capacity;
+  /* relaxed: head only hands out positions; the slots' seqs carry data. */
+  uint64_t head = rk_load_relaxed_u64(&q->head);
+  for (;;) {
+    uint32_t n = 0;
+    int64_t dif = 0;
+    while (n < max) {
+      /* acquire: pairs with the consumer's release in rk_queue_release, so
+       * its reads of the old message happen before our writes. */
+      uint64_t seq = rk_load_acquire_u64(&rk_queue_slot(q, head + n)->seq);
+      dif = (int64_t)(seq - (head + n));
+      if (dif != 0) break;
+      n++;
+    }
+    if (n == 0 && dif < 0) return 0; /* the slot at head is unconsumed: full */
+    if (n != 0 && rk_cas_relaxed_u64(&q->head, &head, head + n)) {
+      *pos = head;
+      return n;
+    }
+    /* head moved on (a lost CAS left its value in head) */
+    if (n == 0) head = rk_load_relaxed_u64(&q->head);
+  }
+}
+
 int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {
   int rc = rk_queue_peek(q, ref);
   if (rc != RK_E_EMPTY || timeout_ns == 0) return rc;

@@ -257,36 +257,99 @@ int rk_runtime_close(rk_runtime *handle) {
   return RK_OK;
 }
 
-int rk_host_send(rk_runtime *handle, uint32_t kernel, const rk_msg_codec *codec,
-                 const void *msg, uint64_t corr_id, uint64_t timeout_ns) {
+/* Sizes the payloads of the messages from the first on, as many as may go
+ * in one run (at most max): stops before one that does not fit a slot of
+ * q or whose payload_size fails, leaving that error in *stop. */
+static uint32_t host_run_sizes(const rk_queue *q, const rk_msg_codec *codec,
+                               const uint8_t *first, size_t stride, uint32_t max,
+                               uint32_t *lens, int *stop) {
+  uint32_t n = 0;
+  for (; n < max; n++) {
+    int64_t len = codec->payload_size(first + n * stride);
+    if (len < 0 || (uint64_t)len > q->slot_size - RK_HEADER_SIZE) {
+      *stop = len < 0 ? (int)len : RK_E_OVERSIZE;
+      break;
+    }
+    lens[n] = RK_HEADER_SIZE + (uint32_t)len;
+  }
+  return n;
+}
+
+/* Encodes n messages into the slots claimed at pos and publishes them. */
+static void host_fill_run(rk_rt *rt, rk_queue *q, uint32_t kernel, const rk_msg_codec *codec,
+                          const uint8_t *first, size_t stride, uint64_t pos, uint32_t n,
+                          const uint32_t *lens, uint64_t corr_id) {
+  rk_msg_header h;
+  rk_header_init(&h, codec->type_id, codec->schema_version, 0);
+  h.sender = RK_ADDR_HOST;
+  h.receiver = kernel;
+  h.seq = rk_fetch_add_relaxed_u64(&rt->host_seq, n);
+  h.corr_id = corr_id;
+  h.timestamp_ns = rk_now_ns();
+  for (uint32_t i = 0; i < n; i++, h.seq++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, lens[i]);
+    h.payload_len = lens[i] - RK_HEADER_SIZE;
+    rk_header_encode(&h, ref.data);
+    codec->write(first + i * stride, ref.data + RK_HEADER_SIZE);
+    rk_queue_publish(&ref, lens[i]);
+  }
+  rk_queue_note_commit(q, pos + n - 1);
+}
+
+int rk_host_send_many(rk_runtime *handle, uint32_t kernel, const rk_msg_codec *codec,
+                      const void *msgs, size_t stride, uint32_t n, uint64_t corr_id,
+                      uint64_t timeout_ns, uint32_t *sent) {
   rk_rt *rt = rt_of(handle);
-  if (rt == NULL || codec == NULL || msg == NULL) return RK_E_INVAL;
+  if (sent) *sent = 0;
+  if (rt == NULL || codec == NULL || (msgs == NULL && n > 0)) return RK_E_INVAL;
   if (rt->state == RK_RT_TERMINATED) return RK_E_TERMINATED;
   if (rt->state != RK_RT_LAUNCHED) return RK_E_STATE;
   if (kernel >= rt->nkernels) return RK_E_NO_KERNEL;
   rk_kernel_rec *k = &rt->kernels[kernel];
   if (!rk_kernel_accepts(k->def, codec->type_id)) return RK_E_UNKNOWN_TYPE;
-  int64_t n = codec->payload_size(msg);
-  if (n < 0) return (int)n;
   rk_queue *q = k->host_in;
-  if ((uint64_t)n > q->slot_size - RK_HEADER_SIZE) {
-    rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
-    return RK_E_OVERSIZE;
+  const uint8_t *at = msgs;
+  uint32_t done = 0, lens[RK_HOST_RUN];
+  uint64_t deadline = 0;
+  rk_backoff b;
+  int rc = RK_OK, waiting = 0;
+  while (done < n) {
+    uint32_t want = n - done < RK_HOST_RUN ? n - done : RK_HOST_RUN;
+    int stop = RK_OK;
+    /* a message that cannot go ends the call once the ones before it went */
+    want = host_run_sizes(q, codec, at + done * stride, stride, want, lens, &stop);
+    if (want == 0) {
+      if (stop == RK_E_OVERSIZE) rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
+      rc = stop;
+      break;
+    }
+    uint64_t pos;
+    uint32_t got = rk_queue_reserve_run(q, want, &pos);
+    if (got != 0) {
+      host_fill_run(rt, q, kernel, codec, at + done * stride, stride, pos, got, lens, corr_id);
+      done += got;
+      continue;
+    }
+    if (!waiting) {
+      deadline = rk_deadline(timeout_ns);
+      rk_backoff_reset(&b);
+      waiting = 1;
+    }
+    if (rk_now_ns() >= deadline) {
+      rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
+      rc = timeout_ns ? RK_E_TIMEOUT : RK_E_FULL;
+      break;
+    }
+    rk_backoff_wait(&b);
   }
-  rk_slot_ref ref;
-  int rc = rk_queue_reserve_wait(q, RK_HEADER_SIZE + (uint32_t)n, &ref, timeout_ns);
-  if (rc != RK_OK) return rc;
-  rk_msg_header h;
-  rk_header_init(&h, codec->type_id, codec->schema_version, (uint32_t)n);
-  h.sender = RK_ADDR_HOST;
-  h.receiver = kernel;
-  h.seq = rk_fetch_add_relaxed_u64(&rt->host_seq, 1);
-  h.corr_id = corr_id;
-  h.timestamp_ns = rk_now_ns();
-  rk_header_encode(&h, ref.data);
-  codec->write(msg, ref.data + RK_HEADER_SIZE);
-  rk_queue_commit(q, &ref, ref.len);
-  return RK_OK;
+  if (sent) *sent = done;
+  return rc;
+}
+
+int rk_host_send(rk_runtime *handle, uint32_t kernel, const rk_msg_codec *codec,
+                 const void *msg, uint64_t corr_id, uint64_t timeout_ns) {
+  return rk_host_send_many(handle, kernel, codec, msg, 0, 1, corr_id, timeout_ns, NULL);
 }
 
 uint32_t rk_host_slot_size(const rk_runtime *handle) {

@@ -33,3 +33,4 @@ RK_KERNEL_DEFINE(ft_fail, ft_fail_handler, &pl_num_codec);
 RK_KERNEL_DEFINE(ft_block, ft_block_handler, &pl_num_codec);
 RK_KERNEL_DEFINE(ft_echo, ft_echo_handler, &ft_huge_codec);
 RK_KERNEL_DEFINE(ft_too_big_sink, ft_echo_handler, &ft_too_big_codec);
+RK_KERNEL_DEFINE(ft_blob_echo, ft_echo_handler, &pl_blob_codec);

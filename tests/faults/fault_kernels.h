@@ -1,6 +1,7 @@
 /* fault_kernels.h - ring kernels that misbehave on purpose, for the fault
  * tests: one that fails on request, one that blocks inside its handler, and
- * one that echoes messages of the largest slot size a queue allows. */
+ * ones that echo messages back to the host (of the largest slot size a
+ * queue allows, or pl_blobs of any length). */
 #ifndef RK_TESTS_FAULT_KERNELS_H
 #define RK_TESTS_FAULT_KERNELS_H
 
@@ -33,6 +34,7 @@ extern const rk_kernel_def ft_fail;
 extern const rk_kernel_def ft_block;
 extern const rk_kernel_def ft_echo; /* ft_huge back to the host, byte for byte */
 extern const rk_kernel_def ft_too_big_sink;
+extern const rk_kernel_def ft_blob_echo; /* pl_blob back to the host */
 #ifdef __cplusplus
 }
 #endif
