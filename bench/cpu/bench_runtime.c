@@ -12,7 +12,15 @@
  *          row is left out).
  *
  * Each row prints the median and p99 of ROUNDS round trips (after WARMUP)
- * and the ratio to its floor. */
+ * and the ratio to its floor.
+ *
+ *   injection   host -> kernel as fast as the host can send, INJECT
+ *          messages into a kernel that counts them, one rk_host_send a
+ *          message or rk_host_send_many batches of RK_HOST_RUN; the time
+ *          runs until the kernel has counted the last. Floor: one thread
+ *          copying ready-made messages into the slots of a ring, with no
+ *          queue protocol and no consumer (what the host could write at
+ *          all). Ratio: ringk's rate over the floor's. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +38,7 @@
 #define BR_FIELDS(F, A) F(uint64_t, n, 0)
 RK_MESSAGE(br_msg, 0x0B31, 1, BR_FIELDS);
 
-enum { WARMUP = 100, BUSY_ROUNDS = 20000, IDLE_ROUNDS = 300 };
+enum { WARMUP = 100, BUSY_ROUNDS = 20000, IDLE_ROUNDS = 300, INJECT = 1 << 20, INBOX = 4096 };
 #define IDLE_NS 3000000ull /* past the workers' spin and yield phases */
 #define WAIT_NS 5000000000ull
 
@@ -40,6 +48,13 @@ static int br_echo(rk_ctx *ctx, const rk_msg *msg) {
   return rc != RK_OK ? rc : br_msg_send(ctx, RK_ADDR_HOST, &m);
 }
 RK_KERNEL_DEFINE(br_echo_kernel, br_echo, &br_msg_codec);
+
+static int br_count(rk_ctx *ctx, const rk_msg *msg) {
+  br_msg m;
+  (void)ctx;
+  return br_msg_decode_msg(msg, &m);
+}
+RK_KERNEL_DEFINE(br_sink_kernel, br_count, &br_msg_codec);
 
 static void nap(uint64_t ns) {
   struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
@@ -89,7 +104,61 @@ static int ringk_roundtrips(uint32_t n, uint64_t pause_ns, uint64_t *ns) {
   return rc != RK_OK ? rc : t != RK_OK ? t : c;
 }
 
+/* INJECT messages into a counting kernel, in batches of `batch` (1: one
+ * rk_host_send each); *rate in messages a second, until the last counted. */
+static int ringk_inject(uint32_t batch, double *rate) {
+  rk_runtime rt;
+  rk_runtime_opts ro;
+  memset(&ro, 0, sizeof ro);
+  ro.backend = RK_BACKEND_CPU;
+  int rc = rk_runtime_init(&rt, &ro);
+  if (rc != RK_OK) return rc;
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = INBOX;
+  uint32_t id = 0;
+  rc = rk_kernel_add(&rt, &br_sink_kernel, &o, &id);
+  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
+  if (rc == RK_OK) rc = rk_kernel_activate(&rt, id);
+  static br_msg m[RK_HOST_RUN];
+  uint64_t t0 = rk_now_ns();
+  for (uint32_t i = 0; rc == RK_OK && i < INJECT; i += batch) {
+    for (uint32_t k = 0; k < batch; k++) m[k].n = i + k;
+    rc = batch == 1 ? RK_HOST_SEND(&rt, id, br_msg, m, WAIT_NS)
+                    : RK_HOST_SEND_MANY(&rt, id, br_msg, m, batch, WAIT_NS, NULL);
+  }
+  rk_kernel_telemetry t = {0};
+  while (rc == RK_OK && t.processed < INJECT && rk_now_ns() - t0 < WAIT_NS)
+    rc = rk_kernel_telemetry_get(&rt, id, &t);
+  if (rc == RK_OK && (t.processed != INJECT || t.errors != 0)) rc = RK_E_TIMEOUT;
+  *rate = INJECT * 1e9 / (double)(rk_now_ns() - t0);
+  int tr = rk_runtime_terminate(&rt, WAIT_NS);
+  int c = rk_runtime_close(&rt);
+  return rc != RK_OK ? rc : tr != RK_OK ? tr : c;
+}
+
 /* ---- floors ----------------------------------------------------------------- */
+
+/* The injection floor: one thread copying INJECT ready-made messages into
+ * the slots of a ring laid out as the inbox's, with no queue protocol and no
+ * consumer: the most messages a second the host could write at all. */
+static double floor_copy(void) {
+  enum { SLOT = RK_SLOT_ALIGN * ((sizeof(rk_slot) + RK_HEADER_SIZE + br_msg_max_payload +
+                                  RK_SLOT_ALIGN - 1) / RK_SLOT_ALIGN) };
+  uint8_t msg[RK_HEADER_SIZE + br_msg_max_payload];
+  memset(msg, 0x5a, sizeof msg);
+  uint8_t *ring = malloc((size_t)INBOX * SLOT);
+  if (ring == NULL) return 0;
+  uint64_t t0 = rk_now_ns();
+  for (uint32_t i = 0; i < INJECT; i++) {
+    uint8_t *slot = ring + (size_t)(i % INBOX) * SLOT;
+    memcpy(slot + sizeof(rk_slot), msg, sizeof msg);
+    __atomic_store_n((uint64_t *)slot, i + 1, __ATOMIC_RELAXED); /* as a seq */
+  }
+  double rate = INJECT * 1e9 / (double)(rk_now_ns() - t0);
+  free(ring);
+  return rate;
+}
 
 typedef struct pingpong {
   uint32_t ping;        /* host -> partner: round number */
@@ -144,6 +213,11 @@ static void row(const char *what, stats r, stats f, const char *floor_is) {
          r.p99 / f.p99, floor_is);
 }
 
+static void rate_row(const char *what, double r, double f, const char *floor_is) {
+  printf("| %s | %.2f M msg/s | %.2f M msg/s | %.2f | %s |\n", what, r / 1e6, f / 1e6, r / f,
+         floor_is);
+}
+
 int main(void) {
   uint64_t *a = malloc(BUSY_ROUNDS * sizeof *a), *b = malloc(BUSY_ROUNDS * sizeof *b);
   if (a == NULL || b == NULL) return 1;
@@ -160,6 +234,15 @@ int main(void) {
     row("host round trip, idle 3 ms", summarise(a, IDLE_ROUNDS), summarise(b, IDLE_ROUNDS),
         "a thread asleep on a futex, woken, answering through an atomic word");
 #endif
+  double one = 0, many = 0, copy = floor_copy();
+  if (rc == RK_OK) rc = ringk_inject(1, &one);
+  if (rc == RK_OK) rc = ringk_inject(RK_HOST_RUN, &many);
+  if (rc == RK_OK && copy == 0) rc = RK_E_NOMEM;
+  if (rc == RK_OK) {
+    const char *floor_is = "one thread copying the messages into a ring's slots, no consumer";
+    rate_row("host->kernel injection, rk_host_send", one, copy, floor_is);
+    rate_row("host->kernel injection, rk_host_send_many", many, copy, floor_is);
+  }
   free(a);
   free(b);
   if (rc != RK_OK) fprintf(stderr, "rk_bench_runtime: %s\n", rk_strerror(rc));
