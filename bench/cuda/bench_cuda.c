@@ -38,7 +38,8 @@
  *    Goal >= 200 M msg/s at 64 B and >= 0.8x the ring at every size.
  * 4. Host -> GPU injection: rk_host_send as fast as it goes for a window to
  *    a bk_sink kernel (the bridge moves up to 32 messages per PCIe round
- *    trip), until the kernel has counted every message.
+ *    trip), until the kernel has counted every message; and again with
+ *    rk_host_send_many, RK_HOST_RUN messages a call.
  *    Floor: pinned host -> device cudaMemcpy bandwidth, the PCIe ceiling
  *    (payload GB/s against it; each message also carries a 48-byte header).
  * 5. Start-up: rk_runtime_init to three kernels launched and active, with
@@ -418,8 +419,9 @@ static void bench_k2k_throughput(bench *b) {
 
 /* ---- 4. host -> GPU injection ------------------------------------------------------ */
 
-/* Sends msg for INJECT_NS, then waits until the sink counted all of it. */
-static int inject(const bench *b, const msg_size *sz, const void *msg, double *rate) {
+/* Sends msg for INJECT_NS, one rk_host_send a message or (many) batches of
+ * RK_HOST_RUN, then waits until the sink counted all of it. */
+static int inject(const bench *b, const msg_size *sz, const void *msg, int many, double *rate) {
   rk_runtime rt;
   int rc = rt_open(&rt);
   if (rc != RK_OK) return rc;
@@ -427,8 +429,10 @@ static int inject(const bench *b, const msg_size *sz, const void *msg, double *r
   if (rc == RK_OK) rc = start(&rt, 1);
   uint64_t sent = 0, done = 0, t0 = rk_now_ns(), deadline;
   while (rc == RK_OK && ((sent & 63) != 0 || rk_now_ns() - t0 < INJECT_NS)) {
-    rc = rk_host_send(&rt, 0, sz->codec, msg, 0, WAIT_NS);
-    sent += rc == RK_OK;
+    uint32_t n = 0;
+    rc = many ? rk_host_send_many(&rt, 0, sz->codec, msg, 0, RK_HOST_RUN, 0, WAIT_NS, &n)
+              : rk_host_send(&rt, 0, sz->codec, msg, 0, WAIT_NS);
+    sent += many ? n : rc == RK_OK;
   }
   for (deadline = rk_now_ns() + WAIT_NS; rc == RK_OK && done < sent;) {
     rc = processed(&rt, 0, &done);
@@ -451,16 +455,18 @@ static void bench_injection(bench *b) {
   m1k.bytes_count = sizeof m1k.bytes;
   const void *msgs[] = {&m64, &m1k};
   const msg_size *sz[] = {&sizes[1], &sizes[3]};
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < 4; i++) {
     double rate = 0;
-    uint32_t payload = sz[i]->codec->max_payload;
-    rc = inject(b, sz[i], msgs[i], &rate);
+    uint32_t payload = sz[i / 2]->codec->max_payload;
+    int many = i % 2;
+    rc = inject(b, sz[i / 2], msgs[i / 2], many, &rate);
     if (rc != RK_OK) {
       fail(b, "injection", rc);
       continue;
     }
     char what[64], notes[64];
-    snprintf(what, sizeof what, "host->GPU injection, %u B", payload);
+    snprintf(what, sizeof what, "host->GPU injection, %u B%s", payload,
+             many ? ", rk_host_send_many" : "");
     snprintf(notes, sizeof notes, "%.2f M msg/s (payload GB/s)", rate / 1e6);
     row(b, what, U_GBPS, rate * payload / 1e9, h2d, "-",
         "pinned cudaMemcpy H2D, 64 MiB", notes);
