@@ -5,7 +5,8 @@
  * Each message is a full ringk message (header + payload) whose payload
  * names its producer and per-producer sequence number and carries a
  * variable-length body with its checksum. Producers rotate through the
- * waiting copy, the zero-copy and the non-waiting copy enqueue, consumers
+ * waiting copy, the zero-copy and the non-waiting copy enqueue and runs of
+ * up to RUN_MAX messages claimed together (rk_queue_reserve_run), consumers
  * through the matching dequeues, so every path meets every other. At the
  * end a table of (producer, seq) counts must hold exactly one everywhere,
  * and the queue's counters must match what the threads saw.
@@ -23,7 +24,7 @@
 #include "ringk/schema.h"
 #include "testutil.h"
 
-enum { BODY_MAX = 200, MAX_PRODUCERS = 8, MAX_THREADS = 16 };
+enum { BODY_MAX = 200, MAX_PRODUCERS = 8, MAX_THREADS = 16, RUN_MAX = 9 };
 
 #define STRESS_FIELDS(F, A)                                                   \
   F(uint32_t, producer, 0)                                                    \
@@ -102,14 +103,38 @@ static int produce_one(rk_queue *q, const stress_msg *m, uint32_t path, uint64_t
   return rc;
 }
 
+/* Enqueues producer p's messages seq .. seq + n - 1 as one run, or the
+ * first part of them that there is room for; returns how many. */
+static uint32_t produce_run(rk_queue *q, uint32_t p, uint32_t seq, uint32_t n) {
+  uint64_t pos;
+  uint32_t got;
+  while ((got = rk_queue_reserve_run(q, n, &pos)) == 0) sched_yield();
+  for (uint32_t i = 0; i < got; i++) {
+    stress_msg m;
+    make_msg(p, seq + i, &m);
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, q->slot_size);
+    rk_queue_publish(&ref, encode_msg(&m, ref.data));
+  }
+  rk_queue_note_commit(q, pos + got - 1);
+  return got;
+}
+
 static void *producer_main(void *arg) {
   worker *w = arg;
   shared *sh = w->sh;
   stress_msg m;
   pthread_barrier_wait(&sh->start);
-  for (uint32_t seq = 0; seq < sh->cfg.per_producer; seq++) {
+  for (uint32_t seq = 0; seq < sh->cfg.per_producer;) {
+    uint32_t path = (seq + w->id) % 4, left = sh->cfg.per_producer - seq;
+    if (path == 3) {
+      uint32_t n = 1 + seq % RUN_MAX;
+      seq += produce_run(sh->q, w->id, seq, n < left ? n : left);
+      continue;
+    }
     make_msg(w->id, seq, &m);
-    if (produce_one(sh->q, &m, (seq + w->id) % 3, &w->full) != RK_OK) w->errors++;
+    if (produce_one(sh->q, &m, path, &w->full) != RK_OK) w->errors++;
+    seq++;
   }
   return NULL;
 }
