@@ -14,6 +14,9 @@
  * Each row prints the median and p99 of ROUNDS round trips (after WARMUP)
  * and the ratio to its floor.
  *
+ *   K2K    two one-worker kernels bouncing one message HOPS times; the
+ *          first stamps each arrival, and half of each round trip is one
+ *          hop. Floor: the busy floor's round trips, halved.
  *   injection   host -> kernel as fast as the host can send, INJECT
  *          messages into a kernel that counts them, one rk_host_send a
  *          message or rk_host_send_many batches of RK_HOST_RUN; the time
@@ -38,7 +41,14 @@
 #define BR_FIELDS(F, A) F(uint64_t, n, 0)
 RK_MESSAGE(br_msg, 0x0B31, 1, BR_FIELDS);
 
-enum { WARMUP = 100, BUSY_ROUNDS = 20000, IDLE_ROUNDS = 300, INJECT = 1 << 20, INBOX = 4096 };
+enum {
+  WARMUP = 100,
+  BUSY_ROUNDS = 20000,
+  IDLE_ROUNDS = 300,
+  HOPS = 2 * (WARMUP + BUSY_ROUNDS),
+  INJECT = 1 << 20,
+  INBOX = 4096
+};
 #define IDLE_NS 3000000ull /* past the workers' spin and yield phases */
 #define WAIT_NS 5000000000ull
 
@@ -48,6 +58,25 @@ static int br_echo(rk_ctx *ctx, const rk_msg *msg) {
   return rc != RK_OK ? rc : br_msg_send(ctx, RK_ADDR_HOST, &m);
 }
 RK_KERNEL_DEFINE(br_echo_kernel, br_echo, &br_msg_codec);
+
+/* A bouncer's state: its peer, the hop after which the message goes to the
+ * host, and (the first of the two) where to stamp its arrivals. */
+typedef struct br_bounce_state {
+  uint32_t peer;
+  uint32_t last;
+  uint64_t *stamps; /* kernel memory: stamps[n / 2] at even hops; or NULL */
+} br_bounce_state;
+
+static int br_bounce(rk_ctx *ctx, const rk_msg *msg) {
+  br_msg m;
+  int rc = br_msg_decode_msg(msg, &m);
+  if (rc != RK_OK) return rc;
+  const br_bounce_state *s = RK_STATE(ctx, br_bounce_state);
+  if (s->stamps != NULL) s->stamps[m.n / 2] = rk_now_ns();
+  m.n++;
+  return br_msg_send(ctx, m.n >= s->last ? RK_ADDR_HOST : s->peer, &m);
+}
+RK_KERNEL_DEFINE(br_bounce_kernel, br_bounce, &br_msg_codec);
 
 static int br_count(rk_ctx *ctx, const rk_msg *msg) {
   br_msg m;
@@ -99,6 +128,44 @@ static int ringk_roundtrips(uint32_t n, uint64_t pause_ns, uint64_t *ns) {
     if (rc == RK_OK && br_msg_decode_msg(&reply, &m) == RK_OK && m.n != i) rc = RK_E_MALFORMED;
     if (i >= WARMUP) ns[i - WARMUP] = rk_now_ns() - t0;
   }
+  int t = rk_runtime_terminate(&rt, WAIT_NS);
+  int c = rk_runtime_close(&rt);
+  return rc != RK_OK ? rc : t != RK_OK ? t : c;
+}
+
+/* HOPS hops between two bouncers; ns[i] is the i-th round trip after
+ * WARMUP, from the first kernel's stamps. */
+static int ringk_k2k(uint64_t *ns) {
+  rk_runtime rt;
+  rk_runtime_opts ro;
+  memset(&ro, 0, sizeof ro);
+  ro.backend = RK_BACKEND_CPU;
+  int rc = rk_runtime_init(&rt, &ro);
+  if (rc != RK_OK) return rc;
+  uint64_t *stamps = NULL, *host = malloc((HOPS / 2) * sizeof *host);
+  br_bounce_state st[2] = {{1, HOPS, NULL}, {0, HOPS, NULL}};
+  rc = host == NULL ? RK_E_NOMEM : rk_mem_alloc(&rt, (HOPS / 2) * sizeof *stamps, (void **)&stamps);
+  st[0].stamps = stamps;
+  for (uint32_t k = 0; rc == RK_OK && k < 2; k++) {
+    rk_kernel_opts o;
+    memset(&o, 0, sizeof o);
+    o.state = &st[k];
+    o.state_size = sizeof st[k];
+    rc = rk_kernel_add(&rt, &br_bounce_kernel, &o, NULL);
+  }
+  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
+  for (uint32_t k = 0; rc == RK_OK && k < 2; k++) rc = rk_kernel_activate(&rt, k);
+  br_msg m = {0};
+  if (rc == RK_OK) rc = RK_HOST_SEND(&rt, 0, br_msg, &m, WAIT_NS);
+  uint8_t buf[256];
+  rk_msg reply;
+  if (rc == RK_OK) rc = rk_host_recv(&rt, &reply, buf, sizeof buf, 60 * WAIT_NS);
+  if (rc == RK_OK) rc = br_msg_decode_msg(&reply, &m);
+  if (rc == RK_OK && m.n != HOPS) rc = RK_E_MALFORMED;
+  if (rc == RK_OK) rc = rk_mem_copy_out(&rt, host, stamps, (HOPS / 2) * sizeof *host);
+  for (uint32_t i = 0; rc == RK_OK && i < BUSY_ROUNDS; i++)
+    ns[i] = host[WARMUP + i + 1] - host[WARMUP + i];
+  free(host);
   int t = rk_runtime_terminate(&rt, WAIT_NS);
   int c = rk_runtime_close(&rt);
   return rc != RK_OK ? rc : t != RK_OK ? t : c;
@@ -213,6 +280,13 @@ static void row(const char *what, stats r, stats f, const char *floor_is) {
          r.p99 / f.p99, floor_is);
 }
 
+static void ns_row(const char *what, stats r, stats f, const char *floor_is) {
+  printf("| %s, median | %.0f ns | %.0f ns | %.2f | %s |\n", what, r.median, f.median,
+         r.median / f.median, floor_is);
+  printf("| %s, p99 | %.0f ns | %.0f ns | %.2f | %s |\n", what, r.p99, f.p99, r.p99 / f.p99,
+         floor_is);
+}
+
 static void rate_row(const char *what, double r, double f, const char *floor_is) {
   printf("| %s | %.2f M msg/s | %.2f M msg/s | %.2f | %s |\n", what, r / 1e6, f / 1e6, r / f,
          floor_is);
@@ -234,6 +308,13 @@ int main(void) {
     row("host round trip, idle 3 ms", summarise(a, IDLE_ROUNDS), summarise(b, IDLE_ROUNDS),
         "a thread asleep on a futex, woken, answering through an atomic word");
 #endif
+  if (rc == RK_OK) rc = ringk_k2k(a);
+  if (rc == RK_OK) rc = floor_roundtrips(BUSY_ROUNDS, 0, 0, b);
+  if (rc == RK_OK) {
+    for (uint32_t i = 0; i < BUSY_ROUNDS; i++) a[i] /= 2, b[i] /= 2;
+    ns_row("K2K one-way latency, CPU workers", summarise(a, BUSY_ROUNDS),
+           summarise(b, BUSY_ROUNDS), "half a round trip of the busy floor");
+  }
   double one = 0, many = 0, copy = floor_copy();
   if (rc == RK_OK) rc = ringk_inject(1, &one);
   if (rc == RK_OK) rc = ringk_inject(RK_HOST_RUN, &many);
