@@ -224,6 +224,12 @@ void rk_queue_wake(rk_queue *q);
  * queue is full), the first in *pos; the caller publishes each
  * (rk_queue_publish), then notes the run (rk_queue_note_commit). */
 uint32_t rk_queue_reserve_run(rk_queue *q, uint32_t max, uint64_t *pos);
+
+/* Host: claims up to max consecutive committed messages with one CAS on
+ * tail, for a consumer that drains many at once. Returns how many (0: the
+ * oldest is not committed, or there is none), the first in *pos; the caller
+ * reads each and hands it back (rk_queue_release). */
+uint32_t rk_queue_take_run(rk_queue *q, uint32_t max, uint64_t *pos);
 #endif
 
 /* Makes a reserved slot's message, of len bytes (<= the reserved len),

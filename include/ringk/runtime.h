@@ -131,6 +131,15 @@ int rk_host_send_many(rk_runtime *rt, uint32_t kernel, const rk_msg_codec *codec
  * sent to the host, then answers RK_E_EMPTY. */
 int rk_host_recv(rk_runtime *rt, rk_msg *msg, uint8_t *buf, uint32_t cap,
                  uint64_t timeout_ns);
+/* Kernel -> host, many at once: waits up to timeout_ns for the first
+ * message as rk_host_recv does, then takes, without waiting, those behind
+ * it in the host queue with one claim, up to max and to what buf holds
+ * (cap bytes: message i is copied to buf + i * rk_host_slot_size() and its
+ * header decoded into msgs[i]). *got is how many; RK_OK when it is at
+ * least one, else rk_host_recv's error. A message that fails to decode is
+ * left out and the call answers RK_E_MALFORMED, the good ones in *got. */
+int rk_host_recv_many(rk_runtime *rt, rk_msg *msgs, uint8_t *buf, size_t cap, uint32_t max,
+                      uint32_t *got, uint64_t timeout_ns);
 uint32_t rk_host_slot_size(const rk_runtime *rt);
 
 int rk_kernel_telemetry_get(rk_runtime *rt, uint32_t id, rk_kernel_telemetry *out);

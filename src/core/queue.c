@@ -79,29 +79,42 @@ int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t 
   return rc;
 }
 
-uint32_t rk_queue_reserve_run(rk_queue *q, uint32_t max, uint64_t *pos) {
+/* Claims up to max consecutive positions on the side named by ctr (&q->head
+ * to fill slots, want 0; &q->tail to take messages, want 1) with one CAS:
+ * the run of slots from ctr whose seq is pos + want. */
+static uint32_t claim_run(rk_queue *q, uint64_t *ctr, uint64_t want, uint32_t max,
+                          uint64_t *pos) {
   if (max > q->capacity) max = q->capacity;
-  /* relaxed: head only hands out positions; the slots' seqs carry data. */
-  uint64_t head = rk_load_relaxed_u64(&q->head);
+  /* relaxed: the counter only hands out positions; the slots' seqs carry data. */
+  uint64_t at = rk_load_relaxed_u64(ctr);
   for (;;) {
     uint32_t n = 0;
     int64_t dif = 0;
     while (n < max) {
-      /* acquire: pairs with the consumer's release in rk_queue_release, so
-       * its reads of the old message happen before our writes. */
-      uint64_t seq = rk_load_acquire_u64(&rk_queue_slot(q, head + n)->seq);
-      dif = (int64_t)(seq - (head + n));
+      /* acquire: pairs with the release of the seq (a commit, when taking;
+       * the consumer's release, when filling), so that side's accesses to
+       * the bytes happen before ours. */
+      uint64_t seq = rk_load_acquire_u64(&rk_queue_slot(q, at + n)->seq);
+      dif = (int64_t)(seq - (at + n + want));
       if (dif != 0) break;
       n++;
     }
-    if (n == 0 && dif < 0) return 0; /* the slot at head is unconsumed: full */
-    if (n != 0 && rk_cas_relaxed_u64(&q->head, &head, head + n)) {
-      *pos = head;
+    if (n == 0 && dif < 0) return 0; /* full (filling) or empty (taking) */
+    if (n != 0 && rk_cas_relaxed_u64(ctr, &at, at + n)) {
+      *pos = at;
       return n;
     }
-    /* head moved on (a lost CAS left its value in head) */
-    if (n == 0) head = rk_load_relaxed_u64(&q->head);
+    /* the counter moved on (a lost CAS left its value in at) */
+    if (n == 0) at = rk_load_relaxed_u64(ctr);
   }
+}
+
+uint32_t rk_queue_reserve_run(rk_queue *q, uint32_t max, uint64_t *pos) {
+  return claim_run(q, &q->head, 0, max, pos);
+}
+
+uint32_t rk_queue_take_run(rk_queue *q, uint32_t max, uint64_t *pos) {
+  return claim_run(q, &q->tail, 1, max, pos);
 }
 
 int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {

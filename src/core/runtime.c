@@ -357,6 +357,17 @@ uint32_t rk_host_slot_size(const rk_runtime *handle) {
   return rt && rt->state != RK_RT_CREATED ? rt->to_host_slot : 0;
 }
 
+/* Copies the message at ref, taken from the host queue q, to dst, hands
+ * its slot back and decodes its header into *msg. A length past the slot
+ * (a stray write from a kernel) is RK_E_MALFORMED, not a copy. */
+static int host_copy_out(rk_queue *q, rk_slot_ref *ref, uint8_t *dst, rk_msg *msg) {
+  uint32_t len = ref->slot->len;
+  int ok = len <= q->slot_size;
+  if (ok) memcpy(dst, ref->data, len);
+  rk_queue_release(q, ref);
+  return ok ? rk_msg_decode(dst, len, msg) : RK_E_MALFORMED;
+}
+
 int rk_host_recv(rk_runtime *handle, rk_msg *msg, uint8_t *buf, uint32_t cap,
                  uint64_t timeout_ns) {
   rk_rt *rt = rt_of(handle);
@@ -374,10 +385,33 @@ int rk_host_recv(rk_runtime *handle, rk_msg *msg, uint8_t *buf, uint32_t cap,
     return rc == RK_OK ? rk_msg_decode(buf, len, msg) : rc;
   }
   if (rc != RK_OK) return rc;
-  memcpy(buf, ref.data, ref.len);
-  uint32_t len = ref.len;
-  rk_queue_release(rt->to_host, &ref);
-  return rk_msg_decode(buf, len, msg);
+  return host_copy_out(rt->to_host, &ref, buf, msg);
+}
+
+int rk_host_recv_many(rk_runtime *handle, rk_msg *msgs, uint8_t *buf, size_t cap, uint32_t max,
+                      uint32_t *got, uint64_t timeout_ns) {
+  rk_rt *rt = rt_of(handle);
+  if (got == NULL) return RK_E_INVAL;
+  *got = 0;
+  if (rt == NULL || msgs == NULL || buf == NULL || max == 0) return RK_E_INVAL;
+  if (rt->state == RK_RT_CREATED) return RK_E_STATE;
+  const uint32_t slot = rt->to_host_slot;
+  if (cap < slot) return RK_E_INVAL;
+  if (max > cap / slot) max = (uint32_t)(cap / slot);
+  int rc = rk_host_recv(handle, &msgs[0], buf, slot, timeout_ns);
+  if (rc != RK_OK) return rc;
+  uint32_t n = 1;
+  uint64_t pos;
+  uint32_t run = max > 1 ? rk_queue_take_run(rt->to_host, max - 1, &pos) : 0;
+  for (uint32_t i = 0; i < run; i++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(rt->to_host, pos + i), pos + i, 0);
+    /* a malformed one is left out; the next takes its place in buf */
+    if (host_copy_out(rt->to_host, &ref, buf + (size_t)n * slot, &msgs[n]) == RK_OK) n++;
+    else rc = RK_E_MALFORMED;
+  }
+  *got = n;
+  return rc;
 }
 
 int rk_kernel_telemetry_get(rk_runtime *handle, uint32_t id, rk_kernel_telemetry *out) {

@@ -7,7 +7,8 @@
  * variable-length body with its checksum. Producers rotate through the
  * waiting copy, the zero-copy and the non-waiting copy enqueue and runs of
  * up to RUN_MAX messages claimed together (rk_queue_reserve_run), consumers
- * through the matching dequeues, so every path meets every other. At the
+ * through the matching dequeues and runs (rk_queue_take_run), so every path
+ * meets every other. At the
  * end a table of (producer, seq) counts must hold exactly one everywhere,
  * and the queue's counters must match what the threads saw.
  *
@@ -160,12 +161,25 @@ static int message_ok(shared *sh, const uint8_t *data, uint32_t len, int64_t *la
   return 1;
 }
 
-/* Takes one message by one of three paths; RK_E_TIMEOUT or RK_E_EMPTY
- * when none came. */
-static int consume_one(shared *sh, uint32_t path, int64_t *last, uint64_t *errors) {
+/* Takes messages by one of four paths: one (three ways), or a run of up to
+ * RUN_MAX claimed together; *n is how many. RK_E_TIMEOUT or RK_E_EMPTY when
+ * none came. */
+static int consume(shared *sh, uint32_t path, int64_t *last, uint64_t *errors, uint32_t *n) {
   uint8_t buf[stress_msg_max_size];
   uint32_t len;
   int rc;
+  *n = 1;
+  if (path == 3) {
+    uint64_t pos;
+    *n = rk_queue_take_run(sh->q, RUN_MAX, &pos);
+    for (uint32_t i = 0; i < *n; i++) {
+      rk_slot_ref ref;
+      rk_slot_ref_set(&ref, rk_queue_slot(sh->q, pos + i), pos + i, 0);
+      if (!message_ok(sh, ref.data, ref.slot->len, last)) (*errors)++;
+      rk_queue_release(sh->q, &ref);
+    }
+    return *n ? RK_OK : RK_E_EMPTY;
+  }
   if (path == 1) {
     rk_slot_ref ref;
     rc = rk_queue_peek_wait(sh->q, &ref, POLL_NS);
@@ -188,10 +202,11 @@ static void *consumer_main(void *arg) {
   for (int i = 0; i < MAX_PRODUCERS; i++) last[i] = -1;
   pthread_barrier_wait(&sh->start);
   for (uint64_t n = 0;; n++) {
-    int rc = consume_one(sh, (uint32_t)((n + w->id) % 3), last, &w->errors);
+    uint32_t k = 0;
+    int rc = consume(sh, (uint32_t)((n + w->id) % 4), last, &w->errors, &k);
     if (rc == RK_OK) {
-      w->taken++;
-      __atomic_fetch_add(&sh->consumed, 1, __ATOMIC_RELAXED);
+      w->taken += k;
+      __atomic_fetch_add(&sh->consumed, k, __ATOMIC_RELAXED);
     } else if (rc == RK_E_EMPTY) {
       sched_yield();
     } else if (rc != RK_E_TIMEOUT) {

@@ -1,10 +1,12 @@
-/* test_host_batch.c - rk_host_send_many, the host's batched send.
+/* test_host_batch.c - rk_host_send_many and rk_host_recv_many, the host's
+ * batched send and receive.
  *
  * A batch arrives whole and in order, every value right, whatever its size
  * against the claim size (RK_HOST_RUN) and whatever the stride of the
  * caller's array; it takes the room there is and says how much went; it
  * stops at the first message that cannot go, after sending the ones before
- * it; and misuse is refused with a named error, sending nothing. */
+ * it; and misuse is refused with a named error, sending nothing. A batched
+ * receive takes what waits, in order, within max and the buffer. */
 #include "fault_kernels.h"
 #include "rt_util.h"
 
@@ -170,10 +172,72 @@ static void test_misuse(int argc, char **argv) {
   CHECK_OK(rk_runtime_close(&rt));
 }
 
+/* rk_host_recv_many: what waits in the host queue comes out together, in
+ * order, as much as max and the buffer allow; then a timeout, as from
+ * rk_host_recv; misuse is refused; after terminate what is left drains. */
+static void test_recv_many(int argc, char **argv) {
+  enum { N = 100, MAX = 64 };
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  uint32_t k = rt_add_stage(&rt, PL_ADD, 1, RK_ADDR_HOST, 256);
+  rk_msg msgs[MAX];
+  uint32_t got = UINT32_MAX;
+  static uint8_t buf[MAX * 1024];
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, &got, 0), RK_E_STATE);
+  CHECK_EQ_INT(got, 0);
+  CHECK_OK(rk_runtime_launch(&rt));
+  CHECK_OK(rk_kernel_activate(&rt, k));
+  const uint32_t slot = rk_host_slot_size(&rt);
+  CHECK(slot > 0 && slot <= 1024);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, slot - 1, MAX, &got, 0), RK_E_INVAL);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, 0, &got, 0), RK_E_INVAL);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, NULL, buf, sizeof buf, MAX, &got, 0), RK_E_INVAL);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, NULL, 0), RK_E_INVAL);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, &got, 0), RK_E_EMPTY);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, &got, RT_MS), RK_E_TIMEOUT);
+  CHECK_EQ_INT(got, 0);
+
+  pl_num batch[N];
+  for (uint32_t i = 0; i < N; i++) batch[i] = rt_num(i, (int64_t)i);
+  CHECK_OK(RK_HOST_SEND_MANY(&rt, k, pl_num, batch, N, 5 * RT_SEC, NULL));
+  RT_WAIT_FOR(rt_telemetry(&rt, k).processed == N, 5 * RT_SEC);
+  struct timespec settle = {0, 50000000}; /* the GPU's bridge drains its staging queue */
+  nanosleep(&settle, NULL);
+  /* all N wait: MAX, then what the buffer holds (10 slots), then the rest */
+  static const uint32_t want[] = {MAX, 10, N - MAX - 10};
+  const size_t caps[] = {sizeof buf, 10 * (size_t)slot + slot - 1, sizeof buf};
+  uint64_t next = 0;
+  for (int c = 0; c < 3; c++) {
+    CHECK_OK(rk_host_recv_many(&rt, msgs, buf, caps[c], MAX, &got, RT_SEC));
+    CHECK_EQ_INT(got, want[c]);
+    for (uint32_t i = 0; i < got; i++, next++) {
+      pl_num r = rt_num(UINT64_MAX, 0);
+      CHECK_OK(pl_num_decode_msg(&msgs[i], &r));
+      CHECK_EQ_INT(r.index, next);
+      CHECK_EQ_INT(r.value, (int64_t)next + 1);
+      CHECK((const uint8_t *)msgs[i].payload >= buf + (size_t)i * slot &&
+            (const uint8_t *)msgs[i].payload < buf + (size_t)(i + 1) * slot);
+    }
+  }
+  CHECK_EQ_INT(next, N);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, &got, RT_MS), RK_E_TIMEOUT);
+
+  /* after terminate: what was left comes out, then RK_E_EMPTY at once */
+  CHECK_OK(RK_HOST_SEND_MANY(&rt, k, pl_num, batch, 5, 5 * RT_SEC, NULL));
+  RT_WAIT_FOR(rt_telemetry(&rt, k).processed == N + 5, 5 * RT_SEC);
+  CHECK_OK(rk_runtime_terminate(&rt, 5 * RT_SEC));
+  uint32_t left = 0;
+  while (rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, &got, RT_SEC) == RK_OK) left += got;
+  CHECK_EQ_INT(left, 5);
+  CHECK_EQ_INT(rk_host_recv_many(&rt, msgs, buf, sizeof buf, MAX, &got, RT_SEC), RK_E_EMPTY);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
 int main(int argc, char **argv) {
   test_misuse(argc, argv);
   test_order_and_values(argc, argv);
   test_room(argc, argv);
   test_stops_at_bad(argc, argv);
+  test_recv_many(argc, argv);
   return CHECK_DONE("test_host_batch");
 }
