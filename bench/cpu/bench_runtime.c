@@ -23,7 +23,11 @@
  *          runs until the kernel has counted the last. Floor: one thread
  *          copying ready-made messages into the slots of a ring, with no
  *          queue protocol and no consumer (what the host could write at
- *          all). Ratio: ringk's rate over the floor's. */
+ *          all). Ratio: ringk's rate over the floor's.
+ *   through  host -> echo kernel -> host, INJECT messages with up to
+ *          WINDOW in flight, one message a call each way or
+ *          rk_host_send_many / rk_host_recv_many (RK_HOST_RUN a call);
+ *          beside the same copy floor. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +51,8 @@ enum {
   IDLE_ROUNDS = 300,
   HOPS = 2 * (WARMUP + BUSY_ROUNDS),
   INJECT = 1 << 20,
-  INBOX = 4096
+  INBOX = 4096,
+  WINDOW = 1024
 };
 #define IDLE_NS 3000000ull /* past the workers' spin and yield phases */
 #define WAIT_NS 5000000000ull
@@ -204,6 +209,48 @@ static int ringk_inject(uint32_t batch, double *rate) {
   return rc != RK_OK ? rc : tr != RK_OK ? tr : c;
 }
 
+/* INJECT messages through an echo kernel and back, at most WINDOW in
+ * flight, one a call (batch 1) or RK_HOST_RUN a call each way. */
+static int ringk_through(uint32_t batch, double *rate) {
+  rk_runtime rt;
+  rk_runtime_opts ro;
+  memset(&ro, 0, sizeof ro);
+  ro.backend = RK_BACKEND_CPU;
+  int rc = rk_runtime_init(&rt, &ro);
+  if (rc != RK_OK) return rc;
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = INBOX;
+  uint32_t id = 0;
+  rc = rk_kernel_add(&rt, &br_echo_kernel, &o, &id);
+  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
+  if (rc == RK_OK) rc = rk_kernel_activate(&rt, id);
+  static br_msg m[RK_HOST_RUN];
+  static rk_msg replies[RK_HOST_RUN];
+  static uint8_t buf[RK_HOST_RUN * 256];
+  const uint32_t slot = rk_host_slot_size(&rt);
+  uint64_t sent = 0, got = 0, t0 = rk_now_ns();
+  while (rc == RK_OK && got < INJECT) {
+    uint64_t room = WINDOW - (sent - got), left = INJECT - sent;
+    uint32_t n = (uint32_t)(room < batch ? room : batch);
+    if (n > left) n = (uint32_t)left;
+    for (uint32_t k = 0; k < n; k++) m[k].n = sent + k;
+    uint32_t k = 0;
+    if (n == 1) rc = RK_HOST_SEND(&rt, id, br_msg, m, WAIT_NS), k = rc == RK_OK;
+    else if (n > 1) rc = RK_HOST_SEND_MANY(&rt, id, br_msg, m, n, WAIT_NS, &k);
+    sent += k;
+    if (rc != RK_OK) break;
+    int r = batch == 1 ? rk_host_recv(&rt, replies, buf, slot, 0)
+                       : rk_host_recv_many(&rt, replies, buf, sizeof buf, batch, &k, 0);
+    if (r == RK_OK) got += batch == 1 ? 1 : k;
+    else if (r != RK_E_EMPTY) rc = r;
+  }
+  *rate = INJECT * 1e9 / (double)(rk_now_ns() - t0);
+  int tr = rk_runtime_terminate(&rt, WAIT_NS);
+  int c = rk_runtime_close(&rt);
+  return rc != RK_OK ? rc : tr != RK_OK ? tr : c;
+}
+
 /* ---- floors ----------------------------------------------------------------- */
 
 /* The injection floor: one thread copying INJECT ready-made messages into
@@ -323,6 +370,13 @@ int main(void) {
     const char *floor_is = "one thread copying the messages into a ring's slots, no consumer";
     rate_row("host->kernel injection, rk_host_send", one, copy, floor_is);
     rate_row("host->kernel injection, rk_host_send_many", many, copy, floor_is);
+  }
+  if (rc == RK_OK) rc = ringk_through(1, &one);
+  if (rc == RK_OK) rc = ringk_through(RK_HOST_RUN, &many);
+  if (rc == RK_OK) {
+    const char *floor_is = "one thread copying the messages into a ring's slots, no consumer";
+    rate_row("host->kernel->host, one a call", one, copy, floor_is);
+    rate_row("host->kernel->host, rk_host_send_many / rk_host_recv_many", many, copy, floor_is);
   }
   free(a);
   free(b);
