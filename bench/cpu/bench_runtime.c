@@ -110,18 +110,39 @@ static stats summarise(uint64_t *ns, uint32_t n) {
   return s;
 }
 
-/* n round trips through an echo kernel, pausing pause_ns before each. */
-static int ringk_roundtrips(uint32_t n, uint64_t pause_ns, uint64_t *ns) {
-  rk_runtime rt;
+/* A runtime on the CPU backend, the one these benchmarks measure. */
+static int rt_cpu(rk_runtime *rt) {
   rk_runtime_opts ro;
   memset(&ro, 0, sizeof ro);
   ro.backend = RK_BACKEND_CPU;
-  int rc = rk_runtime_init(&rt, &ro);
+  return rk_runtime_init(rt, &ro);
+}
+
+/* Adds def (kernel 0, the only one) with an inbox of capacity slots (0: the
+ * default), launches the runtime and activates the kernel. */
+static int one_kernel(rk_runtime *rt, const rk_kernel_def *def, uint32_t capacity) {
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = capacity;
+  int rc = rk_kernel_add(rt, def, &o, NULL);
+  if (rc == RK_OK) rc = rk_runtime_launch(rt);
+  return rc == RK_OK ? rk_kernel_activate(rt, 0) : rc;
+}
+
+/* Terminates and closes rt: the first error of rc, terminate's and close's. */
+static int rt_done(rk_runtime *rt, int rc) {
+  int t = rk_runtime_terminate(rt, WAIT_NS);
+  int c = rk_runtime_close(rt);
+  return rc != RK_OK ? rc : t != RK_OK ? t : c;
+}
+
+/* n round trips through an echo kernel, pausing pause_ns before each. */
+static int ringk_roundtrips(uint32_t n, uint64_t pause_ns, uint64_t *ns) {
+  rk_runtime rt;
+  int rc = rt_cpu(&rt);
   if (rc != RK_OK) return rc;
-  uint32_t id = 0;
-  rc = rk_kernel_add(&rt, &br_echo_kernel, NULL, &id);
-  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
-  if (rc == RK_OK) rc = rk_kernel_activate(&rt, id);
+  const uint32_t id = 0;
+  rc = one_kernel(&rt, &br_echo_kernel, 0);
   uint8_t buf[256];
   for (uint32_t i = 0; rc == RK_OK && i < WARMUP + n; i++) {
     if (pause_ns) nap(pause_ns);
@@ -133,19 +154,14 @@ static int ringk_roundtrips(uint32_t n, uint64_t pause_ns, uint64_t *ns) {
     if (rc == RK_OK && br_msg_decode_msg(&reply, &m) == RK_OK && m.n != i) rc = RK_E_MALFORMED;
     if (i >= WARMUP) ns[i - WARMUP] = rk_now_ns() - t0;
   }
-  int t = rk_runtime_terminate(&rt, WAIT_NS);
-  int c = rk_runtime_close(&rt);
-  return rc != RK_OK ? rc : t != RK_OK ? t : c;
+  return rt_done(&rt, rc);
 }
 
 /* HOPS hops between two bouncers; ns[i] is the i-th round trip after
  * WARMUP, from the first kernel's stamps. */
 static int ringk_k2k(uint64_t *ns) {
   rk_runtime rt;
-  rk_runtime_opts ro;
-  memset(&ro, 0, sizeof ro);
-  ro.backend = RK_BACKEND_CPU;
-  int rc = rk_runtime_init(&rt, &ro);
+  int rc = rt_cpu(&rt);
   if (rc != RK_OK) return rc;
   uint64_t *stamps = NULL, *host = malloc((HOPS / 2) * sizeof *host);
   br_bounce_state st[2] = {{1, HOPS, NULL}, {0, HOPS, NULL}};
@@ -171,27 +187,17 @@ static int ringk_k2k(uint64_t *ns) {
   for (uint32_t i = 0; rc == RK_OK && i < BUSY_ROUNDS; i++)
     ns[i] = host[WARMUP + i + 1] - host[WARMUP + i];
   free(host);
-  int t = rk_runtime_terminate(&rt, WAIT_NS);
-  int c = rk_runtime_close(&rt);
-  return rc != RK_OK ? rc : t != RK_OK ? t : c;
+  return rt_done(&rt, rc);
 }
 
 /* INJECT messages into a counting kernel, in batches of `batch` (1: one
  * rk_host_send each); *rate in messages a second, until the last counted. */
 static int ringk_inject(uint32_t batch, double *rate) {
   rk_runtime rt;
-  rk_runtime_opts ro;
-  memset(&ro, 0, sizeof ro);
-  ro.backend = RK_BACKEND_CPU;
-  int rc = rk_runtime_init(&rt, &ro);
+  int rc = rt_cpu(&rt);
   if (rc != RK_OK) return rc;
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = INBOX;
-  uint32_t id = 0;
-  rc = rk_kernel_add(&rt, &br_sink_kernel, &o, &id);
-  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
-  if (rc == RK_OK) rc = rk_kernel_activate(&rt, id);
+  const uint32_t id = 0;
+  rc = one_kernel(&rt, &br_sink_kernel, INBOX);
   static br_msg m[RK_HOST_RUN];
   uint64_t t0 = rk_now_ns();
   for (uint32_t i = 0; rc == RK_OK && i < INJECT; i += batch) {
@@ -204,27 +210,17 @@ static int ringk_inject(uint32_t batch, double *rate) {
     rc = rk_kernel_telemetry_get(&rt, id, &t);
   if (rc == RK_OK && (t.processed != INJECT || t.errors != 0)) rc = RK_E_TIMEOUT;
   *rate = INJECT * 1e9 / (double)(rk_now_ns() - t0);
-  int tr = rk_runtime_terminate(&rt, WAIT_NS);
-  int c = rk_runtime_close(&rt);
-  return rc != RK_OK ? rc : tr != RK_OK ? tr : c;
+  return rt_done(&rt, rc);
 }
 
 /* INJECT messages through an echo kernel and back, at most WINDOW in
  * flight, one a call (batch 1) or RK_HOST_RUN a call each way. */
 static int ringk_through(uint32_t batch, double *rate) {
   rk_runtime rt;
-  rk_runtime_opts ro;
-  memset(&ro, 0, sizeof ro);
-  ro.backend = RK_BACKEND_CPU;
-  int rc = rk_runtime_init(&rt, &ro);
+  int rc = rt_cpu(&rt);
   if (rc != RK_OK) return rc;
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = INBOX;
-  uint32_t id = 0;
-  rc = rk_kernel_add(&rt, &br_echo_kernel, &o, &id);
-  if (rc == RK_OK) rc = rk_runtime_launch(&rt);
-  if (rc == RK_OK) rc = rk_kernel_activate(&rt, id);
+  const uint32_t id = 0;
+  rc = one_kernel(&rt, &br_echo_kernel, INBOX);
   static br_msg m[RK_HOST_RUN];
   static rk_msg replies[RK_HOST_RUN];
   static uint8_t buf[RK_HOST_RUN * 256];
@@ -246,9 +242,7 @@ static int ringk_through(uint32_t batch, double *rate) {
     else if (r != RK_E_EMPTY) rc = r;
   }
   *rate = INJECT * 1e9 / (double)(rk_now_ns() - t0);
-  int tr = rk_runtime_terminate(&rt, WAIT_NS);
-  int c = rk_runtime_close(&rt);
-  return rc != RK_OK ? rc : tr != RK_OK ? tr : c;
+  return rt_done(&rt, rc);
 }
 
 /* ---- floors ----------------------------------------------------------------- */

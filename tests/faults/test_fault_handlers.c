@@ -29,10 +29,7 @@ static void test_handler_errors(int argc, char **argv, int in_order) {
   enum { N = 2000 };
   rk_runtime rt;
   rt_open(argc, argv, &rt);
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = 64;
-  o.in_order = in_order;
+  rk_kernel_opts o = rt_opts(64, in_order);
   uint32_t k;
   CHECK_OK(rk_kernel_add(&rt, &ft_fail, &o, &k));
   CHECK_OK(rk_runtime_launch(&rt));

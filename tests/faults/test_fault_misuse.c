@@ -253,10 +253,7 @@ static void test_small_inbox(int argc, char **argv) {
   const uint32_t num = (uint32_t)pl_num_max_payload;
   rk_runtime rt;
   rt_open(argc, argv, &rt);
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = 16;
-  o.in_order = 1;
+  rk_kernel_opts o = rt_opts(16, 1);
   o.max_payload = num + 1;
   CHECK_EQ_INT(rk_kernel_add(&rt, &pl_stage, &o, NULL), RK_E_INVAL);
   o.max_payload = num;

@@ -101,10 +101,7 @@ static void test_stops_at_bad(int argc, char **argv) {
   enum { SLOT_PAYLOAD = 100 };
   rk_runtime rt;
   rt_open(argc, argv, &rt);
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = 16;
-  o.in_order = 1;
+  rk_kernel_opts o = rt_opts(16, 1);
   o.max_payload = SLOT_PAYLOAD;
   uint32_t k = UINT32_MAX;
   CHECK_OK(rk_kernel_add(&rt, &ft_blob_echo, &o, &k));

@@ -38,6 +38,16 @@ static inline void rt_open(int argc, char **argv, rk_runtime *rt) {
   rt_open_opts(argc, argv, NULL, rt);
 }
 
+/* Kernel options: an inbox of capacity slots (0: the default), in queue
+ * order or not, everything else the default. */
+static inline rk_kernel_opts rt_opts(uint32_t capacity, int in_order) {
+  rk_kernel_opts o;
+  memset(&o, 0, sizeof o);
+  o.inbox_capacity = capacity;
+  o.in_order = in_order;
+  return o;
+}
+
 /* Adds a pl_stage kernel doing op(arg) and forwarding to next, with the
  * given inbox capacity, workers and GPU threads per worker (0: defaults).
  * On the GPU its lanes handle their messages at once (not in order). */
@@ -57,9 +67,7 @@ static inline uint32_t rt_add_stage_opts(rk_runtime *rt, pl_op op, int64_t arg, 
 
 static inline uint32_t rt_add_stage_wide(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
                                          uint32_t capacity, uint32_t workers, uint32_t threads) {
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = capacity;
+  rk_kernel_opts o = rt_opts(capacity, 0);
   o.workers = workers;
   o.threads_per_worker = threads;
   return rt_add_stage_opts(rt, op, arg, next, o);
@@ -69,11 +77,7 @@ static inline uint32_t rt_add_stage_wide(rk_runtime *rt, pl_op op, int64_t arg, 
  * order (on the GPU too), as the tests of ordering need. */
 static inline uint32_t rt_add_stage(rk_runtime *rt, pl_op op, int64_t arg, uint32_t next,
                                     uint32_t capacity) {
-  rk_kernel_opts o;
-  memset(&o, 0, sizeof o);
-  o.inbox_capacity = capacity;
-  o.in_order = 1;
-  return rt_add_stage_opts(rt, op, arg, next, o);
+  return rt_add_stage_opts(rt, op, arg, next, rt_opts(capacity, 1));
 }
 
 static inline pl_num rt_num(uint64_t index, int64_t value) {
