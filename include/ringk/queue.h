@@ -381,9 +381,11 @@ int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t 
 int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns);
 
 /* Batch forms: n messages stored back to back at msgs with the given
- * stride; lens[i] bytes each. They stop at the first full/empty slot and
- * return how many were moved (>= 0) or a negative error before any moved.
- * n is at most INT32_MAX, since the count is returned as an int. */
+ * stride; lens[i] bytes each. Runs of consecutive slots are claimed with
+ * one CAS each (rk_queue_reserve_run / rk_queue_take_run). They stop at the
+ * first full/empty slot (or a message too long for the stride or a slot)
+ * and return how many were moved (>= 0) or a negative error before any
+ * moved. n is at most INT32_MAX, since the count is returned as an int. */
 int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
                            const uint32_t *lens, uint32_t n);
 int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,

@@ -84,6 +84,7 @@ int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t 
  * the run of slots from ctr whose seq is pos + want. */
 static uint32_t claim_run(rk_queue *q, uint64_t *ctr, uint64_t want, uint32_t max,
                           uint64_t *pos) {
+  if (max == 0) return 0;
   if (max > q->capacity) max = q->capacity;
   /* relaxed: the counter only hands out positions; the slots' seqs carry data. */
   uint64_t at = rk_load_relaxed_u64(ctr);
@@ -167,10 +168,28 @@ int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
   if (q == NULL || (n != 0 && (msgs == NULL || lens == NULL))) return RK_E_INVAL;
   if (n > INT32_MAX) return RK_E_INVAL; /* the count is returned as an int */
   const uint8_t *p = (const uint8_t *)msgs;
-  for (uint32_t i = 0; i < n; i++) {
-    if (lens[i] > stride) return i ? (int)i : RK_E_INVAL;
-    int rc = rk_queue_try_enqueue(q, p + (size_t)i * stride, lens[i]);
-    if (rc != RK_OK) return i ? (int)i : rc;
+  uint32_t done = 0;
+  while (done < n) {
+    /* the next run: the messages that fit the caller's stride and a slot */
+    uint32_t want = 0;
+    while (done + want < n && lens[done + want] <= stride && lens[done + want] <= q->slot_size)
+      want++;
+    uint64_t pos;
+    uint32_t got = want ? rk_queue_reserve_run(q, want, &pos) : 0;
+    if (got == 0) {
+      int rc = RK_E_FULL;
+      if (want == 0) rc = lens[done] > stride ? RK_E_INVAL : RK_E_OVERSIZE;
+      if (rc == RK_E_FULL) rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
+      if (rc == RK_E_OVERSIZE) rk_fetch_add_relaxed_u64(&q->rejected_oversize, 1);
+      return done ? (int)done : rc;
+    }
+    for (uint32_t i = 0; i < got; i++, done++) {
+      rk_slot_ref ref;
+      rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, lens[done]);
+      rk_copy_msg(ref.data, p + (size_t)done * stride, lens[done]);
+      rk_queue_publish(&ref, lens[done]);
+    }
+    rk_queue_note_commit(q, pos + got - 1);
   }
   return (int)n;
 }
@@ -181,9 +200,18 @@ int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,
   if (n > INT32_MAX) return RK_E_INVAL;
   if (stride < q->slot_size) return RK_E_INVAL;
   uint8_t *p = (uint8_t *)bufs;
-  for (uint32_t i = 0; i < n; i++) {
-    int rc = rk_queue_try_dequeue(q, p + (size_t)i * stride, stride, &lens[i]);
-    if (rc != RK_OK) return i ? (int)i : rc;
+  uint32_t done = 0;
+  while (done < n) {
+    uint64_t pos;
+    uint32_t got = rk_queue_take_run(q, n - done, &pos);
+    if (got == 0) return done ? (int)done : RK_E_EMPTY;
+    for (uint32_t i = 0; i < got; i++, done++) {
+      rk_slot_ref ref;
+      rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, 0);
+      lens[done] = ref.slot->len;
+      rk_copy_msg(p + (size_t)done * stride, ref.data, lens[done]);
+      rk_queue_release(q, &ref);
+    }
   }
   return (int)n;
 }

@@ -1,7 +1,7 @@
 /* test_queue.c - the slot queue's semantics on one thread: sizing and
  * validation, FIFO order, full/empty/oversize as counted errors, timed
  * waits, the zero-copy reserve/commit and peek/release forms, batches,
- * wrap-around and exact counters.
+ * runs claimed together, wrap-around and exact counters.
  *
  * One thread makes every outcome deterministic, so each counter is checked
  * for its exact value; test_queue_stress covers concurrency. */
@@ -332,6 +332,72 @@ static void test_batches(void) {
   rk_queue_destroy(q);
 }
 
+/* Runs claimed with one CAS: as many consecutive slots as are free (or
+ * messages as are committed), never past one that is not, never past the
+ * capacity, across the ring's wrap; a run of none is no claim. */
+static void test_runs(void) {
+  rk_queue *q = new_queue(8, SLOT);
+  uint64_t pos = UINT64_MAX;
+  CHECK_EQ_INT(rk_queue_reserve_run(q, 0, &pos), 0);
+  CHECK_EQ_INT(rk_queue_take_run(q, 4, &pos), 0); /* empty */
+  CHECK_EQ_INT(rk_queue_reserve_run(q, 3, &pos), 3);
+  CHECK_EQ_INT(pos, 0);
+  /* publish 0 and 2, not 1: a take stops before the gap */
+  for (uint32_t i = 0; i < 3; i += 2) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, i), i, 1);
+    ref.data[0] = (uint8_t)i;
+    rk_queue_publish(&ref, 1);
+  }
+  CHECK_EQ_INT(rk_queue_take_run(q, 8, &pos), 1);
+  CHECK_EQ_INT(pos, 0);
+  rk_slot_ref r0;
+  rk_slot_ref_set(&r0, rk_queue_slot(q, 0), 0, 1);
+  rk_queue_release(q, &r0);
+  CHECK_EQ_INT(rk_queue_take_run(q, 8, &pos), 0); /* 1 is not committed */
+  rk_slot_ref r1;
+  rk_slot_ref_set(&r1, rk_queue_slot(q, 1), 1, 1);
+  r1.data[0] = 1;
+  rk_queue_publish(&r1, 1);
+  CHECK_EQ_INT(rk_queue_take_run(q, 8, &pos), 2);
+  CHECK_EQ_INT(pos, 1);
+  for (uint32_t i = 1; i < 3; i++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, i), i, 1);
+    CHECK_EQ_INT(ref.slot->len, 1);
+    CHECK_EQ_INT(ref.data[0], i);
+    rk_queue_release(q, &ref);
+  }
+  /* the rest of the ring and past its end: at most the capacity, and a
+   * run stops at a slot the consumers still hold */
+  CHECK_EQ_INT(rk_queue_reserve_run(q, 100, &pos), 8);
+  CHECK_EQ_INT(pos, 3);
+  CHECK_EQ_INT(rk_queue_reserve_run(q, 1, &pos), 0); /* full */
+  for (uint32_t i = 0; i < 8; i++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, 3 + i), 3 + i, 0);
+    rk_queue_publish(&ref, 0);
+  }
+  rk_queue_note_commit(q, 10);
+  CHECK_EQ_INT(rk_queue_take_run(q, 5, &pos), 5);
+  CHECK_EQ_INT(pos, 3);
+  for (uint32_t i = 0; i < 5; i++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, 3 + i), 3 + i, 0);
+    rk_queue_release(q, &ref);
+  }
+  CHECK_EQ_INT(rk_queue_reserve_run(q, 9, &pos), 5); /* the 5 released */
+  CHECK_EQ_INT(pos, 11);
+  for (uint32_t i = 0; i < 5; i++) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, 11 + i), 11 + i, 0);
+    rk_queue_publish(&ref, 0);
+  }
+  rk_queue_note_commit(q, 15);
+  expect_stats(q, 16, 8, 0, 0, 8);
+  rk_queue_destroy(q);
+}
+
 /* Many laps around a small ring at every fill level: positions keep
  * growing while slots are reused, and order and contents survive. */
 static void test_wrap_around(void) {
@@ -418,6 +484,7 @@ int main(void) {
   test_zero_copy();
   test_small_dequeue_buffer();
   test_batches();
+  test_runs();
   test_wrap_around();
   test_high_water();
   test_capacity_min();
