@@ -215,8 +215,8 @@ RK_INLINE int rk_queue_reserve(rk_queue *q, uint32_t len, rk_slot_ref *ref) {
 }
 
 #if !defined(__CUDA_ARCH__)
-/* Wakes the host threads asleep on q (src/core/queue.c); a commit calls
- * it when there are any. */
+/* Wakes the host threads asleep on q (src/core/wait.c, beside the sleep);
+ * a commit calls it when there are any. */
 void rk_queue_wake(rk_queue *q);
 
 /* Host: claims up to max consecutive free positions with one CAS on head,
@@ -224,6 +224,13 @@ void rk_queue_wake(rk_queue *q);
  * queue is full), the first in *pos; the caller publishes each
  * (rk_queue_publish), then notes the run (rk_queue_note_commit). */
 uint32_t rk_queue_reserve_run(rk_queue *q, uint32_t max, uint64_t *pos);
+
+/* rk_queue_reserve_run, backing off while the queue is full until
+ * *deadline; a *deadline of 0 is set timeout_ns ahead at the first wait, so
+ * that several claims sharing it wait timeout_ns in all. RK_OK with *n >= 1,
+ * else RK_E_FULL (timeout 0) or RK_E_TIMEOUT, counted in rejected_full. */
+int rk_queue_reserve_run_wait(rk_queue *q, uint32_t max, uint64_t *pos, uint32_t *n,
+                              uint64_t timeout_ns, uint64_t *deadline);
 
 /* Host: claims up to max consecutive committed messages with one CAS on
  * tail, for a consumer that drains many at once. Returns how many (0: the

@@ -6,12 +6,6 @@
 #include "ringk/queue.h"
 
 #include <stdlib.h>
-#ifdef __linux__
-#include <limits.h>
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 #include "core/wait.h"
 
@@ -66,16 +60,10 @@ int rk_queue_validate(const rk_queue *q) {
 int rk_queue_reserve_wait(rk_queue *q, uint32_t len, rk_slot_ref *ref, uint64_t timeout_ns) {
   int rc = rk_queue_reserve(q, len, ref);
   if (rc != RK_E_FULL) return rc;
-  uint64_t deadline = rk_deadline(timeout_ns);
-  rk_backoff b;
-  rk_backoff_reset(&b);
-  while ((rc = rk_queue_reserve(q, len, ref)) == RK_E_FULL) {
-    if (rk_now_ns() >= deadline) {
-      rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
-      return timeout_ns ? RK_E_TIMEOUT : RK_E_FULL;
-    }
-    rk_backoff_wait(&b);
-  }
+  uint64_t pos, deadline = 0;
+  uint32_t n;
+  rc = rk_queue_reserve_run_wait(q, 1, &pos, &n, timeout_ns, &deadline);
+  if (rc == RK_OK) rk_slot_ref_set(ref, rk_queue_slot(q, pos), pos, len);
   return rc;
 }
 
@@ -118,6 +106,21 @@ uint32_t rk_queue_take_run(rk_queue *q, uint32_t max, uint64_t *pos) {
   return claim_run(q, &q->tail, 1, max, pos);
 }
 
+int rk_queue_reserve_run_wait(rk_queue *q, uint32_t max, uint64_t *pos, uint32_t *n,
+                              uint64_t timeout_ns, uint64_t *deadline) {
+  rk_backoff b;
+  rk_backoff_reset(&b);
+  while ((*n = rk_queue_reserve_run(q, max, pos)) == 0) {
+    if (*deadline == 0) *deadline = rk_deadline(timeout_ns);
+    if (rk_now_ns() >= *deadline) {
+      rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
+      return timeout_ns ? RK_E_TIMEOUT : RK_E_FULL;
+    }
+    rk_backoff_wait(&b);
+  }
+  return RK_OK;
+}
+
 int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {
   int rc = rk_queue_peek(q, ref);
   if (rc != RK_E_EMPTY || timeout_ns == 0) return rc;
@@ -129,15 +132,6 @@ int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {
     rk_backoff_wait_on(&b, q, 1);
   }
   return rc;
-}
-
-void rk_queue_wake(rk_queue *q) {
-  /* release: what the waker did (a commit, a control change) before the
-   * word the sleepers compare. */
-  rk_fetch_add_acq_rel_u32(&q->wake_seq, 1);
-#ifdef __linux__
-  syscall(SYS_futex, &q->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-#endif
 }
 
 int rk_queue_enqueue(rk_queue *q, const void *msg, uint32_t len, uint64_t timeout_ns) {
@@ -172,7 +166,8 @@ int rk_queue_enqueue_batch(rk_queue *q, const void *msgs, uint32_t stride,
   while (done < n) {
     /* the next run: the messages that fit the caller's stride and a slot */
     uint32_t want = 0;
-    while (done + want < n && lens[done + want] <= stride && lens[done + want] <= q->slot_size)
+    while (done + want < n && want < q->capacity && lens[done + want] <= stride &&
+           lens[done + want] <= q->slot_size)
       want++;
     uint64_t pos;
     uint32_t got = want ? rk_queue_reserve_run(q, want, &pos) : 0;

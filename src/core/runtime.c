@@ -311,9 +311,8 @@ int rk_host_send_many(rk_runtime *handle, uint32_t kernel, const rk_msg_codec *c
   rk_queue *q = k->host_in;
   const uint8_t *at = msgs;
   uint32_t done = 0, lens[RK_HOST_RUN];
-  uint64_t deadline = 0;
-  rk_backoff b;
-  int rc = RK_OK, waiting = 0;
+  uint64_t deadline = 0; /* one wait for the whole call */
+  int rc = RK_OK;
   while (done < n) {
     uint32_t want = n - done < RK_HOST_RUN ? n - done : RK_HOST_RUN;
     int stop = RK_OK;
@@ -325,23 +324,11 @@ int rk_host_send_many(rk_runtime *handle, uint32_t kernel, const rk_msg_codec *c
       break;
     }
     uint64_t pos;
-    uint32_t got = rk_queue_reserve_run(q, want, &pos);
-    if (got != 0) {
-      host_fill_run(rt, q, kernel, codec, at + done * stride, stride, pos, got, lens, corr_id);
-      done += got;
-      continue;
-    }
-    if (!waiting) {
-      deadline = rk_deadline(timeout_ns);
-      rk_backoff_reset(&b);
-      waiting = 1;
-    }
-    if (rk_now_ns() >= deadline) {
-      rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
-      rc = timeout_ns ? RK_E_TIMEOUT : RK_E_FULL;
-      break;
-    }
-    rk_backoff_wait(&b);
+    uint32_t got;
+    rc = rk_queue_reserve_run_wait(q, want, &pos, &got, timeout_ns, &deadline);
+    if (rc != RK_OK) break;
+    host_fill_run(rt, q, kernel, codec, at + done * stride, stride, pos, got, lens, corr_id);
+    done += got;
   }
   if (sent) *sent = done;
   return rc;

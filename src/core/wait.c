@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <time.h>
 #ifdef __linux__
+#include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,4 +65,13 @@ void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty) {
 #endif
   }
   rk_fetch_add_acq_rel_u32(&q->sleepers, UINT32_MAX);
+}
+
+void rk_queue_wake(rk_queue *q) {
+  /* release: what the waker did (a commit, a control change) before the
+   * word the sleepers compare. */
+  rk_fetch_add_acq_rel_u32(&q->wake_seq, 1);
+#ifdef __linux__
+  syscall(SYS_futex, &q->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+#endif
 }
