@@ -7,15 +7,26 @@
  * in a struct, and the sink checks a message without decoding it whole. */
 #include "bench_cuda.h"
 
+/* Answers a kernel's ping to that kernel (the header's sender) and the
+ * host's to the state's peer. The state, in device memory, is read only
+ * for the host's ping and written after the send: a handler that read it
+ * first would put a round trip to L2 into every hop, and one that stored
+ * first would make the send's release wait for the store, which is the
+ * handler's cost and not the runtime's that this kernel is here to time. */
 RK_HD static int bk_bounce_handler(rk_ctx *ctx, const rk_msg *msg) {
   bk_ping m;
   int rc = bk_ping_decode_msg(msg, &m);
   if (rc != RK_OK) return rc;
+  bk_stamp at;
+  bk_stamp_now(&at);
   bk_bounce_state *s = RK_STATE(ctx, bk_bounce_state);
-  if (s->stamps != NULL && m.hop / 2 < s->nstamps) bk_stamp_now(&s->stamps[m.hop / 2]);
+  uint64_t hop = m.hop++;
+  uint32_t to = m.hop >= m.last ? RK_ADDR_HOST
+              : msg->hdr.sender < ctx->nkernels ? msg->hdr.sender : s->peer;
+  rc = bk_ping_send(ctx, to, &m);
+  if (s->stamps != NULL && hop / 2 < s->nstamps) s->stamps[hop / 2] = at;
   s->smid = bk_smid();
-  m.hop++;
-  return bk_ping_send(ctx, m.hop >= m.last ? RK_ADDR_HOST : s->peer, &m);
+  return rc;
 }
 
 /* Writes a bk_m<N> payload of len bytes (a multiple of 16) at p: the u32

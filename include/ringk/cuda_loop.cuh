@@ -206,11 +206,12 @@ __device__ static inline void rk_cuda_mark(uint32_t *busy, uint32_t *cur, uint32
 /* Runs the handler on the n messages the warp took at pos: lane i on
  * message i, all at once, or one lane after the other when in order. */
 template <rk_handler_fn H>
-__device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, uint64_t pos, uint32_t n,
-                                             uint32_t in_order, uint64_t now) {
+__device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, const rk_qgeom &g,
+                                             uint64_t pos, uint32_t n, uint32_t in_order,
+                                             uint64_t now) {
   uint32_t lane = threadIdx.x % RK_WARP;
   rk_slot_ref ref;
-  rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
+  rk_slot_ref_set(&ref, rk_qgeom_slot(g, pos + lane), pos + lane, 0);
   if (lane < n) ref.len = ref.slot->len;
   if (!in_order) {
     if (lane < n) rk_dispatch_slot(ctx, q, &ref, H, now);
@@ -228,11 +229,11 @@ __device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, uint64_t 
  * other, each with all 32 lanes (a kernel defined with lanes). Lane 0's
  * result counts; lane 0 releases the slot once every lane is done. */
 template <rk_handler_fn H>
-__device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, rk_queue *q, uint64_t pos,
-                                                   uint32_t n, uint64_t now) {
+__device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, rk_queue *q, const rk_qgeom &g,
+                                                   uint64_t pos, uint32_t n, uint64_t now) {
   for (uint32_t i = 0; i < n; i++) {
     rk_slot_ref ref;
-    rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, 0);
+    rk_slot_ref_set(&ref, rk_qgeom_slot(g, pos + i), pos + i, 0);
     ref.len = ref.slot->len;
     /* the lanes decode the same bytes, so they agree on whether H runs */
     int rc = rk_run_handler(ctx, &ref, H);
@@ -361,6 +362,12 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
    * are filling, and a warp that just found the inbox empty has no use for
    * 31 of them. */
   uint32_t want = Lanes > 1 ? 1 : RK_WARP;
+  /* Where each queue's tail was left: a poll reads the slots there beside
+   * the tail (cuda_queue.cuh), and a warp alone on a queue (a one-warp
+   * kernel's inbox, a one-warp member's local queue) claims without a
+   * CAS: the host and the bridge never take from these queues. */
+  rk_cursor inbox_at = rk_cursor_init(inbox, gridDim.x * nwarps == 1);
+  rk_cursor local_at = local ? rk_cursor_init(local, nwarps == 1) : inbox_at;
   for (;;) {
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
      * protocol runs only when the epoch moved. Messages taken under the old
@@ -378,17 +385,18 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     /* A kernel with lanes takes one message a warp: its warp runs each
      * message alone, so a batch taken at once would run one after another
      * on this warp while others found the inbox empty. */
-    if (mode == RK_CTL_RUN && local) n = rk_warp_take(local, want, &pos);
+    if (mode == RK_CTL_RUN && local) n = rk_warp_take_at(local, want, &local_at, &pos);
     if (mode == RK_CTL_RUN && n == 0 && far) {
       from = inbox;
-      n = rk_warp_take(inbox, want, &pos);
+      n = rk_warp_take_at(inbox, want, &inbox_at, &pos);
     }
     want = n == 0 || Lanes > 1 ? 1 : RK_WARP;
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);
-      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, from, pos, n, now);
-      else rk_cuda_handle<H>(ctx, from, pos, n, in_order, now);
+      const rk_qgeom &g = from == local ? local_at.g : inbox_at.g;
+      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, from, g, pos, n, now);
+      else rk_cuda_handle<H>(ctx, from, g, pos, n, in_order, now);
       rk_cuda_fold(own, in_order, line, now);
     }
     if (e != seen_epoch) {

@@ -155,9 +155,10 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     /* relaxed: head only hands out positions; the slot's seq carries the data. */
     uint64_t head = __shfl_sync(peers, rank == 0 ? rk_load_relaxed_u64(&q->head) : 0, leader);
     uint64_t pos = head + rank;
+    rk_slot *s = rk_queue_slot(q, pos);
     int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
     /* relaxed: the fence below makes it an acquire once the slot is ours. */
-    if (rank < q->capacity) dif = (int64_t)(rk_load_relaxed_u64(&rk_queue_slot(q, pos)->seq) - pos);
+    if (rank < q->capacity) dif = (int64_t)(rk_load_relaxed_u64(&s->seq) - pos);
     uint32_t busy = __ballot_sync(peers, dif != 0) & peers;
     uint32_t n = busy ? (uint32_t)__popc(peers & ((1u << (__ffs(busy) - 1)) - 1u))
                       : (uint32_t)__popc(peers);
@@ -175,7 +176,9 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
        * the seq we read, so its reads of the old message come before our
        * writes. */
       rk_fence_acquire_for(q);
-      rk_slot_ref_set(ref, rk_queue_slot(q, pos), pos, len);
+      /* s, not rk_queue_slot again: the fence dropped the header's line
+       * from L1, and reading it back would cost a round trip */
+      rk_slot_ref_set(ref, s, pos, len);
       return RK_OK;
     }
   }

@@ -97,7 +97,8 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k, 
  * fills them, so they stay free, and the PCIe read that looks for more is
  * made only when they are used up - an empty staging queue costs no PCIe
  * traffic at all. Returns how many moved. */
-__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t *room) {
+__device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t *room,
+                                             rk_cursor *staged) {
   uint32_t lane = threadIdx.x % RK_WARP;
   uint64_t head = *p.to_host_head;
   if (*room == 0) {
@@ -108,7 +109,7 @@ __device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t
     if (*room == 0) return 0;
   }
   uint64_t spos;
-  uint32_t n = rk_warp_take(p.staging, *room, &spos);
+  uint32_t n = rk_warp_take_at(p.staging, *room, staged, &spos);
   if (n == 0) return 0;
   *room -= n;
   rk_slot *ss = rk_queue_slot(p.staging, spos + lane);
@@ -157,6 +158,8 @@ __device__ static void rk_bridge_inbound(const rk_bridge_params &p) {
 
 __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
   uint32_t room = 0; /* to_host slots known free from the head */
+  /* this warp alone takes from the staging queue */
+  rk_cursor staged = rk_cursor_init(p.staging, 1);
   for (;;) {
     /* acquire: pairs with each ring block's release at exit; once none is
      * left, every staged message is in the staging queue. */
@@ -164,7 +167,7 @@ __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
                         .load(cuda::memory_order_acquire);
     /* lane 0's value for all, so that the warp leaves the loop together */
     live = __shfl_sync(RK_FULL_MASK, live, 0);
-    uint32_t n = rk_bridge_to_host(p, &room);
+    uint32_t n = rk_bridge_to_host(p, &room, &staged);
     if (n == 0 && live == 0) return; /* drained, or the host stopped reading */
     if (n == 0) __nanosleep(100);
   }

@@ -4,9 +4,11 @@
  * Every thread of the producer blocks sends its own numbered messages with
  * the per-thread RK_HD path (rk_queue_reserve/commit, what handlers use;
  * the lanes that reserve at the same moment claim together, and a pause
- * before some sends varies which lanes those are);
- * consumer warps take them with the warp-batch claim (rk_warp_take, what
- * ring kernels use) or, in every other warp, one by one (rk_queue_peek).
+ * before some sends varies which lanes those are). In the shared run,
+ * consumer warps take them with the warp-batch claim (rk_warp_take), the
+ * same at a cursor (rk_warp_take_at, what ring kernels use), or one by one
+ * (rk_queue_peek); in the sole run one warp takes them all at a sole
+ * cursor (no CAS, as from a one-warp kernel's inbox).
  * Each consumer writes what it found at each queue position into a record.
  * The host then checks: every (producer, number) once - no loss, no
  * duplicate -, the payload checksum, and, per producer, numbers rising with
@@ -62,12 +64,13 @@ __device__ static void record(const rk_slot_ref *ref, uint64_t *rec, unsigned lo
   atomicAdd(sum, (unsigned long long)m.value);
 }
 
-__device__ static void consume_batch(rk_queue *q, uint64_t total, uint64_t *rec,
+/* cur: take at a cursor (NULL: rk_warp_take) */
+__device__ static void consume_batch(rk_queue *q, rk_cursor *cur, uint64_t total, uint64_t *rec,
                                      unsigned long long *sum, unsigned long long *done) {
   uint32_t lane = threadIdx.x % RK_WARP;
   for (;;) {
     uint64_t pos;
-    uint32_t n = rk_warp_take(q, RK_WARP, &pos);
+    uint32_t n = cur ? rk_warp_take_at(q, RK_WARP, cur, &pos) : rk_warp_take(q, RK_WARP, &pos);
     if (lane < n) {
       rk_slot_ref ref;
       rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
@@ -98,11 +101,20 @@ __device__ static void consume_single(rk_queue *q, uint64_t total, uint64_t *rec
 }
 
 __global__ void stress(rk_queue *q, uint32_t producer_blocks, uint32_t per, uint64_t total,
-                       uint64_t *rec, unsigned long long *sum, unsigned long long *done) {
+                       uint64_t *rec, unsigned long long *sum, unsigned long long *done,
+                       int sole) {
+  uint32_t warp = threadIdx.x / RK_WARP;
   if (blockIdx.x < producer_blocks) {
     produce(q, blockIdx.x * blockDim.x + threadIdx.x, per);
-  } else if ((threadIdx.x / RK_WARP) % 2 == 0) {
-    consume_batch(q, total, rec, sum, done);
+  } else if (sole) {
+    if (blockIdx.x != producer_blocks || warp != 0) return;
+    rk_cursor cur = rk_cursor_init(q, 1);
+    consume_batch(q, &cur, total, rec, sum, done);
+  } else if (warp % 3 == 0) {
+    consume_batch(q, NULL, total, rec, sum, done);
+  } else if (warp % 3 == 1) {
+    rk_cursor cur = rk_cursor_init(q, 0);
+    consume_batch(q, &cur, total, rec, sum, done);
   } else {
     consume_single(q, total, rec, sum, done);
   }
@@ -146,14 +158,8 @@ static void test_geometry(void) {
   }
 }
 
-int main(void) {
-  test_geometry();
-  int ndev = 0;
-  if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) {
-    if (rk_test_failures) return CHECK_DONE("test_cuda_queue");
-    printf("skipped: no CUDA device (the geometry checks passed)\n");
-    return RK_TEST_SKIP;
-  }
+/* One stress run; sole: a single consumer warp with a sole cursor. */
+static void run_stress(int sole) {
   int sms = 0, per_sm = 0;
   CU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   CU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, stress, THREADS, 0));
@@ -161,12 +167,12 @@ int main(void) {
   uint32_t producer_blocks = blocks / 2;
   uint64_t producers = (uint64_t)producer_blocks * THREADS;
   uint32_t per = (uint32_t)(PER_PRODUCER * tu_env_scale("RK_STRESS_SCALE", 1.0));
+  if (sole) per = per / 4 ? per / 4 : 1; /* one warp drains them all */
   if (per == 0) per = 1;
   uint64_t total = producers * per;
-  printf("%u blocks x %u threads: %llu producers, %u consumer blocks, %llu messages\n", blocks,
-         THREADS, (unsigned long long)producers, blocks - producer_blocks,
-         (unsigned long long)total);
-
+  printf("%s: %u blocks x %u threads: %llu producers, %s, %llu messages\n",
+         sole ? "sole" : "shared", blocks, THREADS, (unsigned long long)producers,
+         sole ? "one consumer warp" : "the other blocks consume", (unsigned long long)total);
   size_t qbytes = rk_queue_bytes(Q_CAP, Q_SLOT);
   void *img = aligned_alloc(RK_CACHELINE, qbytes);
   CHECK_OK(rk_queue_init(img, qbytes, Q_CAP, Q_SLOT));
@@ -183,7 +189,7 @@ int main(void) {
   CU_OK(cudaEventCreate(&e0));
   CU_OK(cudaEventCreate(&e1));
   CU_OK(cudaEventRecord(e0));
-  stress<<<blocks, THREADS>>>(q, producer_blocks, per, total, rec, counters, counters + 1);
+  stress<<<blocks, THREADS>>>(q, producer_blocks, per, total, rec, counters, counters + 1, sole);
   CU_OK(cudaGetLastError());
   CU_OK(cudaEventRecord(e1));
   CU_OK(cudaDeviceSynchronize());
@@ -227,5 +233,17 @@ int main(void) {
   cudaFree(q);
   cudaFree(rec);
   cudaFree(counters);
+}
+
+int main(void) {
+  test_geometry();
+  int ndev = 0;
+  if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev == 0) {
+    if (rk_test_failures) return CHECK_DONE("test_cuda_queue");
+    printf("skipped: no CUDA device (the geometry checks passed)\n");
+    return RK_TEST_SKIP;
+  }
+  run_stress(0);
+  run_stress(1);
   return CHECK_DONE("test_cuda_queue");
 }
