@@ -362,10 +362,10 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
    * are filling, and a warp that just found the inbox empty has no use for
    * 31 of them. */
   uint32_t want = Lanes > 1 ? 1 : RK_WARP;
-  /* Where each queue's tail was left: a poll reads the slots there beside
-   * the tail (cuda_queue.cuh), and a warp alone on a queue (a one-warp
-   * kernel's inbox, a one-warp member's local queue) claims without a
-   * CAS: the host and the bridge never take from these queues. */
+  /* Each queue's geometry, and for a warp alone on a queue (a one-warp
+   * kernel's inbox, a one-warp member's local queue) where it left the
+   * tail, so that it polls the slots alone and claims without a CAS
+   * (cuda_queue.cuh): the host and the bridge never take from these. */
   rk_cursor inbox_at = rk_cursor_init(inbox, gridDim.x * nwarps == 1);
   rk_cursor local_at = local ? rk_cursor_init(local, nwarps == 1) : inbox_at;
   for (;;) {

@@ -119,12 +119,13 @@ __device__ static inline uint32_t rk_warp_ready(const rk_qgeom &q, uint64_t pos,
   return rk_warp_prefix(__ballot_sync(RK_FULL_MASK, ready));
 }
 
-/* A claimer's memory of a queue's counter, for polls that read the slots
- * first (rk_warp_take_at). */
+/* A warp's standing view of a queue it claims from again and again: the
+ * geometry, read once (after a claim's acquire fence the header's line is
+ * no longer in L1), and, when the warp is the side's only claimer, the
+ * counter, which no one else moves. */
 typedef struct rk_cursor {
-  rk_qgeom g;   /* the queue's geometry, read once: after a claim's acquire
-                   fence the header's line is no longer in L1 */
-  uint64_t at;  /* the counter as this warp last saw or left it */
+  rk_qgeom g;
+  uint64_t at;  /* sole: the counter as this warp left it */
   int sole;     /* this warp is the only claimer on its side */
 } rk_cursor;
 
@@ -132,46 +133,33 @@ typedef struct rk_cursor {
  * ctr (&q->tail to take messages, want 1; &q->head to fill slots, want 0).
  * Returns how many (0: empty or full), the first position in *pos.
  *
- * Without a cursor the counter is read first, then the slots after it: a
- * poll is two dependent round trips to L2. With one, the slots after
- * cur->at are read beside the counter, and when it has not moved (no other
- * claimer came by) the poll took one; a sole claimer reads no counter at
- * all and moves it with a store, not a CAS. (On an H200, two warps passing
- * a message back and forth through two device queues with these calls
- * alone took 3.27 us one way; polling at a cursor, 2.96 us; with no claim
- * at all on either side, 1.46 us.) */
+ * A shared counter is read first, then the slots after it, and moved by a
+ * CAS. A sole claimer (cur->sole) reads only the slots after where it left
+ * the counter and moves it with a store: one round trip to L2 a poll and
+ * none for the claim, where a shared claim costs three. (On an H200, two
+ * warps passing a message back and forth through two device queues with
+ * these calls alone took 3.27 us one way; with no claim at all on either
+ * side, 1.46 us.) Reading the slots at a remembered position beside the
+ * shared counter, for queues with many consumers, made PageRank at R-MAT 22
+ * 19 % slower (the second read doubles the polls' traffic on the lines
+ * producers are filling), so only sole claimers do it. */
 __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint64_t want,
                                                 uint32_t max, rk_cursor *cur, uint64_t *pos) {
   uint32_t lane = threadIdx.x % RK_WARP;
   rk_qgeom g = cur ? cur->g : rk_qgeom_of(q, q);
   int sole = cur && cur->sole;
-  /* fresh: p is the counter as just read, so no second read is needed */
-  int fresh = cur == NULL;
   /* relaxed: the counter only hands out positions; slot seqs carry data. */
-  uint64_t p = cur ? cur->at : __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
+  uint64_t p = sole ? cur->at : __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
   for (;;) {
-    /* relaxed, as above; in flight beside the slots' reads below */
-    uint64_t c = !fresh && !sole && lane == 0 ? rk_load_relaxed_u64(ctr) : 0;
     int64_t dif0;
     uint32_t n = rk_warp_ready(g, p, want, max, 0, &dif0);
-    if (!fresh && !sole) {
-      c = __shfl_sync(RK_FULL_MASK, c, 0);
-      if (c != p) { /* another claimer moved it: look there */
-        p = c;
-        fresh = 1;
-        continue;
-      }
-    }
-    fresh = 0;
     if (n > max) n = max;
     if (n == 0) {
       if (dif0 < 0) { /* behind: queue empty (take) or full (fill) */
-        if (cur) cur->at = p;
+        if (sole) cur->at = p;
         return 0;
       }
-      /* the slot moved on after the counter was read: read it again */
       p = __shfl_sync(RK_FULL_MASK, lane == 0 ? rk_load_relaxed_u64(ctr) : 0, 0);
-      fresh = 1;
       continue;
     }
     uint64_t expect = p;
@@ -186,11 +174,10 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
        * seq that the relaxed load above observed; the bytes are now ours. */
       rk_fence_acquire_for(q);
       *pos = p;
-      if (cur) cur->at = p + n;
+      if (sole) cur->at = p + n;
       return n;
     }
     p = __shfl_sync(RK_FULL_MASK, expect, 0);
-    fresh = 1;
   }
 }
 
@@ -199,8 +186,7 @@ __device__ static inline uint32_t rk_warp_take(rk_queue *q, uint32_t max, uint64
   return rk_warp_claim(q, &q->tail, 1, max, NULL, pos);
 }
 
-/* rk_warp_take for a warp that polls q again and again: cur starts at
- * q->tail (rk_cursor_init) and follows it. */
+/* rk_warp_take for a warp that polls q again and again (rk_cursor_init). */
 __device__ static inline uint32_t rk_warp_take_at(rk_queue *q, uint32_t max, rk_cursor *cur,
                                                   uint64_t *pos) {
   return rk_warp_claim(q, &q->tail, 1, max, cur, pos);
@@ -211,7 +197,8 @@ __device__ static inline uint32_t rk_warp_take_at(rk_queue *q, uint32_t max, rk_
 __device__ static inline rk_cursor rk_cursor_init(const rk_queue *q, int sole) {
   rk_cursor c;
   c.g = rk_qgeom_of(q, q);
-  /* relaxed: a starting guess; the claim checks it against the slots. */
+  /* relaxed: the tail as the warp starts; only a sole claimer uses it,
+   * and no one else moves it. */
   c.at = __shfl_sync(RK_FULL_MASK, threadIdx.x % RK_WARP == 0 ? rk_load_relaxed_u64(&q->tail) : 0, 0);
   c.sole = sole;
   return c;
