@@ -18,6 +18,10 @@
  *    block and passes their messages through local queues in shared
  *    memory. Floor: two warps of one block passing a block-scope flag in
  *    shared memory. Goal <= 100 ns one way.
+ *    Beside each, a peer: two warps passing a message through two queues
+ *    (in device or shared memory) with the calls a one-warp ring kernel
+ *    makes for a hop and nothing else, against the same floor; what the
+ *    ring kernels take beyond it is the loop's and the handler's.
  * 2. Host -> kernel -> host round trip: rk_host_send to a bk_bounce that
  *    answers at once, rk_host_recv its reply, timed on the host.
  *    Floor: a one-thread kernel echoing a flag in mapped pinned memory, the
@@ -249,6 +253,25 @@ static int k2k_pingpong(uint32_t n, int colocated, bk_stamp *stamps, uint32_t sm
   return rt_end(&rt, rc);
 }
 
+/* The queue calls of a hop alone (bk_peer_queue_hop) beside the same
+ * floor f as the ring kernels' rows above them: how much of a hop is the
+ * queue protocol, and how much the loop and the handler around it. */
+static void queue_hop_rows(bench *b, uint32_t n, int shared, bk_stamp *st, double *buf, stats f,
+                           const char *what, const char *floor_is) {
+  int rc = bk_peer_queue_hop(n, shared, st);
+  if (rc != RK_OK) {
+    fail(b, what, rc);
+    return;
+  }
+  oneway_ns(st, n, buf);
+  stats q = summarise(buf, n, LAT_WARMUP);
+  char notes[128];
+  snprintf(notes, sizeof notes,
+           "2 warps: sole take at a cursor, reserve + commit, release; no loop, header, "
+           "handler; %u round trips", LAT_ROUNDS);
+  latency_rows(b, what, q, f, "-", floor_is, notes);
+}
+
 static void bench_k2k_latency(bench *b) {
   uint32_t n = LAT_WARMUP + LAT_ROUNDS, smid[2], fsmid[2];
   bk_stamp *st = malloc(((size_t)n + 1) * sizeof *st);
@@ -265,6 +288,8 @@ static void bench_k2k_latency(bench *b) {
              smid[0], smid[1], fsmid[0], fsmid[1], LAT_ROUNDS);
     latency_rows(b, "K2K one-way latency", r, f, "<= 1.3x",
                  "acquire/release flag ping-pong, 2 blocks", notes);
+    queue_hop_rows(b, n, 0, st, rk, f, "K2K one-way latency, queue calls alone",
+                   "acquire/release flag ping-pong, 2 blocks");
   } else {
     fail(b, "K2K latency", rc);
   }
@@ -281,6 +306,8 @@ static void bench_k2k_latency(bench *b) {
              LAT_ROUNDS);
     latency_rows(b, "K2K one-way latency, one block", r, f, "<= 100 ns",
                  "acquire/release flag ping-pong, 2 warps of 1 block", notes);
+    queue_hop_rows(b, n, 1, st, rk, f, "K2K one-way latency, one block, queue calls alone",
+                   "acquire/release flag ping-pong, 2 warps of 1 block");
   } else {
     fail(b, "K2K latency, one block", rc);
   }

@@ -105,6 +105,13 @@ int bk_floor_flag_pingpong(uint32_t rounds, bk_stamp *stamps, uint32_t smid[2]);
 /* The same between two warps of one block, through a block-scope flag in
  * shared memory. */
 int bk_floor_smem_pingpong(uint32_t rounds, bk_stamp *stamps);
+/* Peer, not floor: the queue calls of a K2K hop without the runtime. Two
+ * warps (two blocks, or with `shared` one block and shared-memory queues)
+ * pass a 48-byte message back and forth rounds times through an inbox
+ * each, with the calls a one-warp ring kernel makes (a sole take at a
+ * cursor, rk_queue_reserve and commit, release); side 0 stamps rounds + 1
+ * times. */
+int bk_peer_queue_hop(uint32_t rounds, int shared, bk_stamp *stamps);
 /* rounds host round trips through a one-thread kernel echoing a flag in
  * mapped pinned memory; ns[i] each. */
 int bk_floor_mapped_ping(uint32_t rounds, double *ns);

@@ -422,3 +422,120 @@ int bk_floor_ring(const bk_ring_opts *o, double *msg_per_s) {
   cudaFree(c);
   return rc;
 }
+
+/* ---- the queue calls of a hop, without the runtime ------------------------ */
+
+#define BK_HOP_CAP 64u   /* slots of each inbox */
+#define BK_HOP_LEN 48u   /* bytes a message: a wire header's worth */
+
+/* Lane 0 sends a message carrying i to q (rk_queue_reserve, what a
+ * handler's send does, then the bytes and the commit). False past end. */
+__device__ static bool bk_hop_send(rk_queue *q, uint32_t i, uint64_t end) {
+  bool ok = true;
+  if (threadIdx.x % RK_WARP == 0) {
+    rk_slot_ref ref;
+    while (ok && rk_queue_reserve(q, BK_HOP_LEN, &ref) != RK_OK) ok = rk_cuda_globaltimer() < end;
+    if (ok) {
+      uint4 *d = (uint4 *)ref.data;
+      d[0] = make_uint4(i, 1, 2, 3);
+      d[1] = make_uint4(4, 5, 6, 7);
+      d[2] = make_uint4(8, 9, 10, 11);
+      rk_queue_commit(q, &ref, BK_HOP_LEN);
+    }
+  }
+  return __shfl_sync(RK_FULL_MASK, ok, 0);
+}
+
+/* The whole warp takes the next message from q at cur (a one-warp ring
+ * kernel's claim of its inbox: sole, one slot a poll once idle); lane 0
+ * checks that it carries i and hands the slot back. False past end or on
+ * a wrong message. */
+__device__ static bool bk_hop_take(rk_queue *q, rk_cursor *cur, uint32_t i, uint64_t end) {
+  uint64_t pos;
+  uint32_t n;
+  while ((n = rk_warp_take_at(q, 1, cur, &pos)) == 0)
+    if (__shfl_sync(RK_FULL_MASK, rk_cuda_globaltimer() > end, 0)) return false;
+  bool ok = true;
+  if (threadIdx.x % RK_WARP == 0) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_qgeom_slot(cur->g, pos), pos, 0);
+    ref.len = ref.slot->len;
+    ok = ref.len == BK_HOP_LEN && ((const uint4 *)ref.data)[0].x == i;
+    rk_queue_release(q, &ref);
+  }
+  return __shfl_sync(RK_FULL_MASK, ok, 0);
+}
+
+/* Side 0 stamps, sends i to side 1's inbox and takes the answer from its
+ * own; side 1 answers each. One warp a side. */
+__device__ static void bk_hop_side(uint32_t side, rk_queue *in, rk_queue *out, uint32_t rounds,
+                                   bk_stamp *stamps, uint32_t *timed_out) {
+  uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS;
+  rk_cursor cur = rk_cursor_init(in, 1);
+  for (uint32_t i = 0; i <= rounds; i++) {
+    bool ok = true;
+    if (side == 0) {
+      if (threadIdx.x % RK_WARP == 0) bk_stamp_now(&stamps[i]);
+      if (i == rounds) break;
+      ok = bk_hop_send(out, i, end) && bk_hop_take(in, &cur, i, end);
+    } else if (i < rounds) {
+      ok = bk_hop_take(in, &cur, i, end) && bk_hop_send(out, i, end);
+    }
+    if (!ok) {
+      if (threadIdx.x % RK_WARP == 0) *timed_out = 1;
+      return;
+    }
+  }
+}
+
+/* Two blocks, inboxes in device memory. */
+__global__ void bk_hop_global(rk_queue *q0, rk_queue *q1, bk_pp *pp, uint32_t rounds,
+                              bk_stamp *stamps) {
+  if (threadIdx.x == 0) pp->smid[blockIdx.x] = bk_smid();
+  bk_hop_side(blockIdx.x, blockIdx.x ? q1 : q0, blockIdx.x ? q0 : q1, rounds, stamps,
+              &pp->timed_out);
+}
+
+/* Two warps of one block, inboxes of qb bytes in shared memory (as a
+ * group's). */
+__global__ void bk_hop_shared(bk_pp *pp, uint32_t rounds, bk_stamp *stamps, size_t qb) {
+  extern __shared__ uint64_t bk_hop_smem[];
+  rk_queue *q0 = (rk_queue *)bk_hop_smem, *q1 = (rk_queue *)((uint8_t *)bk_hop_smem + qb);
+  uint32_t warp = threadIdx.x / RK_WARP;
+  rk_queue_lay_out_warp(warp ? q1 : q0, BK_HOP_CAP, BK_HOP_LEN);
+  __syncthreads();
+  bk_hop_side(warp, warp ? q1 : q0, warp ? q0 : q1, rounds, stamps, &pp->timed_out);
+}
+
+int bk_peer_queue_hop(uint32_t rounds, int shared, bk_stamp *stamps) {
+  bk_ring_opts o;
+  memset(&o, 0, sizeof o);
+  o.capacity = BK_HOP_CAP;
+  o.slot_size = BK_HOP_LEN;
+  rk_queue *q[2] = {NULL, NULL};
+  bk_pp *pp = NULL, h;
+  bk_stamp *d_stamps = NULL;
+  size_t bytes = ((size_t)rounds + 1) * sizeof *stamps;
+  size_t qb = rk_queue_bytes(BK_HOP_CAP, BK_HOP_LEN);
+  int rc = CK(cudaMalloc(&pp, sizeof *pp));
+  if (rc == RK_OK) rc = CK(cudaMemset(pp, 0, sizeof *pp));
+  if (rc == RK_OK) rc = CK(cudaMalloc(&d_stamps, bytes));
+  for (int i = 0; rc == RK_OK && !shared && i < 2; i++) rc = bk_ring_alloc(&o, &q[i]);
+  if (rc == RK_OK && shared) {
+    rc = CK(cudaFuncSetAttribute(bk_hop_shared, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 (int)(2 * qb)));
+    if (rc == RK_OK) bk_hop_shared<<<1, 2 * RK_WARP, 2 * qb>>>(pp, rounds, d_stamps, qb);
+  } else if (rc == RK_OK) {
+    bk_hop_global<<<2, RK_WARP>>>(q[0], q[1], pp, rounds, d_stamps);
+  }
+  if (rc == RK_OK) rc = CK(cudaGetLastError());
+  if (rc == RK_OK) rc = CK(cudaDeviceSynchronize());
+  if (rc == RK_OK) rc = CK(cudaMemcpy(&h, pp, sizeof h, cudaMemcpyDeviceToHost));
+  if (rc == RK_OK) rc = CK(cudaMemcpy(stamps, d_stamps, bytes, cudaMemcpyDeviceToHost));
+  if (rc == RK_OK && h.timed_out) rc = RK_E_TIMEOUT;
+  cudaFree(q[0]);
+  cudaFree(q[1]);
+  cudaFree(pp);
+  cudaFree(d_stamps);
+  return rc;
+}
