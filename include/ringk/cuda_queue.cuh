@@ -141,8 +141,9 @@ typedef struct rk_cursor {
  * these calls alone took 3.27 us one way; with no claim at all on either
  * side, 1.46 us.) Reading the slots at a remembered position beside the
  * shared counter, for queues with many consumers, made PageRank at R-MAT 22
- * 19 % slower (the second read doubles the polls' traffic on the lines
- * producers are filling), so only sole claimers do it. */
+ * 19 % slower (a stale position costs a second read of the slots, on the
+ * lines producers are filling: the likely cause, not measured apart), so
+ * only sole claimers do it. */
 __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint64_t want,
                                                 uint32_t max, rk_cursor *cur, uint64_t *pos) {
   uint32_t lane = threadIdx.x % RK_WARP;
