@@ -21,7 +21,16 @@
 # value by value on the GPU.
 #
 #   scripts/gpu-check.sh            # every stage; RK_SOAK_SECONDS defaults to 60
-#   scripts/gpu-check.sh build test # some stages: build test sanitize bench
+#   scripts/gpu-check.sh build test # some stages: build test sanitize bench baseline
+#
+# The baseline stage sets this build beside another commit's in the same
+# call: RK_BASELINE names a folder with that commit's rk_bench_cuda and
+# rk_bench_pagerank (scripts/build-baseline.sh makes it), and the two run
+# in turn, twice (this build, the baseline, this, the baseline), on the
+# latency and throughput rows and on PageRank at R-MAT 20-22. Figures from
+# different calls are not comparable: the same build's K2K latency on the
+# H200 ranged 4.4-5.4 us from one machine to the next, its throughput
+# 13-26 M msg/s.
 #
 # Stages run in the order given and share the build folder, so a long check
 # can be split across calls that each fit a time limit; the table printed
@@ -122,11 +131,53 @@ stage_bench() {
     --min-scale 24 --max-scale 24 --reps 1 --tol 1e-10
 }
 
+# "name | this | baseline" for each table row whose name matches pat, from
+# the two logs' column col (the ringk figure), joined by name.
+ab_join() { # this-log, baseline-log, pat, col
+  awk -F'|' -v pat="$3" -v col="$4" '
+    FNR == 1 { f++ }
+    $2 ~ pat {
+      n = $2; v = $col; gsub(/^ +| +$/, "", n); gsub(/^ +| +$/, "", v)
+      if (f == 1 && !(n in a)) { order[++k] = n; a[n] = v } else if (f == 2) b[n] = v
+    }
+    END { for (i = 1; i <= k; i++) print order[i] " | " a[order[i]] " | " (order[i] in b ? b[order[i]] : "-") }
+  ' "$1" "$2"
+}
+
+stage_baseline() {
+  local dir=${RK_BASELINE:-} r v x
+  if [ -z "$dir" ] || [ ! -x "$dir/rk_bench_cuda" ] || [ ! -x "$dir/rk_bench_pagerank" ]; then
+    failed
+    row baseline "RK_BASELINE has no rk_bench_cuda and rk_bench_pagerank (scripts/build-baseline.sh)"
+    return
+  fi
+  for r in 1 2; do
+    for v in this baseline; do
+      x=$B/bench; [ $v = this ] || x=$dir
+      [ $v = this ] && x=$x/cuda
+      timeout 120 "$x/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$v-$r.log" 2>&1 || failed
+      x=$B/bench/pagerank; [ $v = this ] || x=$dir
+      timeout 240 "$x/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
+        --tol 1e-10 >"$LOGS/ab-pagerank-$v-$r.log" 2>&1 || failed
+    done
+  done
+  {
+    echo "measure | this build | baseline ($(basename "$dir"))"
+    for r in 1 2; do
+      echo "-- run $r"
+      ab_join "$LOGS/ab-cuda-this-$r.log" "$LOGS/ab-cuda-baseline-$r.log" 'median|throughput' 3
+      ab_join "$LOGS/ab-pagerank-this-$r.log" "$LOGS/ab-pagerank-baseline-$r.log" '^ rmat' 8 |
+        sed 's/^rmat-\([0-9]*\)/PageRank R-MAT \1, ms an iteration/'
+    done
+  } >"$LOGS/ab.txt"
+  row baseline "A/B in ab.txt"
+}
+
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >"$LOGS/card.txt" 2>&1
 for s in $STAGES; do
   case $s in
-  build | test | sanitize | bench) "stage_$s" ;;
-  *) echo "gpu-check: unknown stage '$s' (build test sanitize bench)" >&2; exit 2 ;;
+  build | test | sanitize | bench | baseline) "stage_$s" ;;
+  *) echo "gpu-check: unknown stage '$s' (build test sanitize bench baseline)" >&2; exit 2 ;;
   esac
 done
 
@@ -136,4 +187,5 @@ echo "== ringk gpu-check: $(cat "$LOGS/card.txt" 2>/dev/null), $(date -u +%F), $
 printf '%s\n' "${ROWS[@]}" | tee "$LOGS/summary.txt"
 [ -f "$LOGS/ctest-gpu-rows.txt" ] && cat "$LOGS/ctest-gpu-rows.txt"
 for f in "$LOGS"/bench-*.log; do [ -f "$f" ] && { echo; tail -25 "$f"; }; done
+[ -f "$LOGS/ab.txt" ] && { echo; cat "$LOGS/ab.txt"; }
 exit $STATUS
