@@ -203,13 +203,14 @@ __device__ static inline void rk_cuda_mark(uint32_t *busy, uint32_t *cur, uint32
   *cur = v;
 }
 
-/* Runs the handler on the n messages the warp took at pos: lane i on
- * message i, all at once, or one lane after the other when in order. */
+/* Runs the handler on the n messages the warp took at pos of the queue
+ * g describes: lane i on message i, all at once, or one lane after the
+ * other when in order. */
 template <rk_handler_fn H>
-__device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, const rk_qgeom &g,
-                                             uint64_t pos, uint32_t n, uint32_t in_order,
-                                             uint64_t now) {
+__device__ static inline void rk_cuda_handle(rk_ctx *ctx, const rk_qgeom &g, uint64_t pos,
+                                             uint32_t n, uint32_t in_order, uint64_t now) {
   uint32_t lane = threadIdx.x % RK_WARP;
+  rk_queue *q = g.q;
   rk_slot_ref ref;
   rk_slot_ref_set(&ref, rk_qgeom_slot(g, pos + lane), pos + lane, 0);
   if (lane < n) ref.len = ref.slot->len;
@@ -229,8 +230,9 @@ __device__ static inline void rk_cuda_handle(rk_ctx *ctx, rk_queue *q, const rk_
  * other, each with all 32 lanes (a kernel defined with lanes). Lane 0's
  * result counts; lane 0 releases the slot once every lane is done. */
 template <rk_handler_fn H>
-__device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, rk_queue *q, const rk_qgeom &g,
-                                                   uint64_t pos, uint32_t n, uint64_t now) {
+__device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, const rk_qgeom &g, uint64_t pos,
+                                                   uint32_t n, uint64_t now) {
+  rk_queue *q = g.q;
   for (uint32_t i = 0; i < n; i++) {
     rk_slot_ref ref;
     rk_slot_ref_set(&ref, rk_qgeom_slot(g, pos + i), pos + i, 0);
@@ -395,8 +397,8 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);
       const rk_qgeom &g = from == local ? local_at.g : inbox_at.g;
-      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, from, g, pos, n, now);
-      else rk_cuda_handle<H>(ctx, from, g, pos, n, in_order, now);
+      if (Lanes > 1) rk_cuda_handle_lanes<H>(ctx, g, pos, n, now);
+      else rk_cuda_handle<H>(ctx, g, pos, n, in_order, now);
       rk_cuda_fold(own, in_order, line, now);
     }
     if (e != seen_epoch) {

@@ -112,9 +112,9 @@ __device__ static uint32_t rk_bridge_to_host(const rk_bridge_params &p, uint32_t
   uint32_t n = rk_warp_take_at(p.staging, *room, staged, &spos);
   if (n == 0) return 0;
   *room -= n;
-  rk_slot *ss = rk_queue_slot(p.staging, spos + lane);
+  rk_slot *ss = rk_qgeom_slot(staged->g, spos + lane);
   uint32_t len = lane < n ? ss->len : 0;
-  rk_warp_copy(rk_qgeom_of(p.staging, p.staging), spos, p.to_host, head, n, len);
+  rk_warp_copy(staged->g, spos, p.to_host, head, n, len);
   rk_slot *d = rk_qgeom_slot(p.to_host, head + lane);
   if (lane < n) d->len = len;
   /* release (system) by each lane for its chunks and len, then the
