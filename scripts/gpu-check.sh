@@ -145,7 +145,7 @@ ab_join() { # this-log, baseline-log, pat, col
 }
 
 stage_baseline() {
-  local dir=${RK_BASELINE:-} r v x
+  local dir=${RK_BASELINE:-} r v cuda pr
   if [ -z "$dir" ] || [ ! -x "$dir/rk_bench_cuda" ] || [ ! -x "$dir/rk_bench_pagerank" ]; then
     failed
     row baseline "RK_BASELINE has no rk_bench_cuda and rk_bench_pagerank (scripts/build-baseline.sh)"
@@ -153,11 +153,9 @@ stage_baseline() {
   fi
   for r in 1 2; do
     for v in this baseline; do
-      x=$B/bench; [ $v = this ] || x=$dir
-      [ $v = this ] && x=$x/cuda
-      timeout 120 "$x/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$v-$r.log" 2>&1 || failed
-      x=$B/bench/pagerank; [ $v = this ] || x=$dir
-      timeout 240 "$x/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
+      if [ $v = this ]; then cuda=$B/bench/cuda pr=$B/bench/pagerank; else cuda=$dir pr=$dir; fi
+      timeout 120 "$cuda/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$v-$r.log" 2>&1 || failed
+      timeout 240 "$pr/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
         --tol 1e-10 >"$LOGS/ab-pagerank-$v-$r.log" 2>&1 || failed
     done
   done
