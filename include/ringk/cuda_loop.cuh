@@ -492,15 +492,27 @@ __device__ void rk_cuda_group(const rk_cuda_group_params &g) {
     rk_cuda_local_out(local, &g.m[m].local_out[blockIdx.x], &seen);
 }
 
+/* Registers a thread of a ring kernel's grid may use. The loop, the
+ * handler and its sends are inlined into one entry, and nvcc gives that
+ * entry whatever it asks for: a change to the loop that kept two queue
+ * cursors in registers (f501b2c) took the PageRank aggregator from 128 to
+ * 138, past what lets two of its 256-thread blocks share an SM, and R-MAT 22
+ * from 6.1 to 9.4 ms an iteration on an H200; capped, 5.6 ms. 128 leaves
+ * room on an SM (64 K registers) for two blocks of 256 threads or one of
+ * 512; what does not fit spills to local memory, which L1 caches. */
+#define RK_CUDA_MAX_REGS 128
+
 #define RK_CUDA_MEMBER_OF_(kname) kname##_rk_member
 #define RK_CUDA_ENTRY(kname, handler, lanes)                                   \
   typedef rk_cuda_member<handler, lanes> kname##_rk_member;                    \
-  __global__ void kname##_rk_cuda_entry(rk_cuda_kparams p) {                   \
+  __global__ void __maxnreg__(RK_CUDA_MAX_REGS)                                \
+      kname##_rk_cuda_entry(rk_cuda_kparams p) {                               \
     rk_cuda_loop<handler, lanes>(p, rk_cuda_place_whole());                    \
   }
 #define RK_CUDA_ENTRY_PTR(kname) ((const void *)kname##_rk_cuda_entry)
 #define RK_CUDA_GROUP_ENTRY(gname, ...)                                        \
-  __global__ void gname##_rk_cuda_group(rk_cuda_group_params g) {              \
+  __global__ void __maxnreg__(RK_CUDA_MAX_REGS)                                \
+      gname##_rk_cuda_group(rk_cuda_group_params g) {                          \
     rk_cuda_group<RK_MAP_(RK_CUDA_MEMBER_OF_, __VA_ARGS__)>(g);                \
   }
 #define RK_CUDA_GROUP_ENTRY_PTR(gname) ((const void *)gname##_rk_cuda_group)
