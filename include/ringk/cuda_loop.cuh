@@ -501,17 +501,23 @@ __device__ void rk_cuda_group(const rk_cuda_group_params &g) {
  * room on an SM (64 K registers) for two blocks of 256 threads or one of
  * 512; what does not fit spills to local memory, which L1 caches. */
 #define RK_CUDA_MAX_REGS 128
+/* __maxnreg__ came with CUDA 12.4; older nvcc builds the entries uncapped. */
+#if __CUDACC_VER_MAJOR__ > 12 || (__CUDACC_VER_MAJOR__ == 12 && __CUDACC_VER_MINOR__ >= 4)
+#define RK_CUDA_REG_CAP_ __maxnreg__(RK_CUDA_MAX_REGS)
+#else
+#define RK_CUDA_REG_CAP_
+#endif
 
 #define RK_CUDA_MEMBER_OF_(kname) kname##_rk_member
 #define RK_CUDA_ENTRY(kname, handler, lanes)                                   \
   typedef rk_cuda_member<handler, lanes> kname##_rk_member;                    \
-  __global__ void __maxnreg__(RK_CUDA_MAX_REGS)                                \
+  __global__ void RK_CUDA_REG_CAP_                                             \
       kname##_rk_cuda_entry(rk_cuda_kparams p) {                               \
     rk_cuda_loop<handler, lanes>(p, rk_cuda_place_whole());                    \
   }
 #define RK_CUDA_ENTRY_PTR(kname) ((const void *)kname##_rk_cuda_entry)
 #define RK_CUDA_GROUP_ENTRY(gname, ...)                                        \
-  __global__ void __maxnreg__(RK_CUDA_MAX_REGS)                                \
+  __global__ void RK_CUDA_REG_CAP_                                             \
       gname##_rk_cuda_group(rk_cuda_group_params g) {                          \
     rk_cuda_group<RK_MAP_(RK_CUDA_MEMBER_OF_, __VA_ARGS__)>(g);                \
   }
