@@ -102,6 +102,9 @@ static void pipeline_round(soak *s) {
     for (uint32_t i = 0; i < CHUNK && !s->failed; i++) recv_one(s);
   }
   for (int i = 0; i < STAGES; i++) {
+    /* a kernel's counters reach the host a little after its handlers
+     * return (runtime.h): the last replies can arrive first */
+    RT_WAIT_FOR(rt_telemetry(&s->rt, s->ids[i]).processed == s->next_send, 5 * RT_SEC);
     rk_kernel_telemetry t = rt_telemetry(&s->rt, s->ids[i]);
     CHECK_EQ_INT(t.queue_depth, 0);
     CHECK_EQ_INT(t.processed, s->next_send);
