@@ -58,8 +58,8 @@ typedef struct rk_kernel_opts {
 } rk_kernel_opts;
 
 /* What a kernel has done so far; readable at any time after launch. The
- * counters are published after a handler returns (on the GPU, by each block
- * every 64 rounds of its loop: tens of microseconds when it is idle), so a
+ * counters are published after a handler returns (on the GPU, a one-warp
+ * block every 64 rounds of its loop: tens of microseconds when idle), so a
  * message the handler sent can reach its receiver (or the host) before they
  * count it; once rk_kernel_deactivate or rk_runtime_terminate has returned
  * they are exact. */
