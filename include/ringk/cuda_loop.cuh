@@ -23,9 +23,9 @@
  * after each batch the warp folds them into its line in shared memory, and
  * lane 0 of warp 0 publishes the block's sums and its control
  * acknowledgement to the worker's stats line in mapped host memory, where
- * the host reads them: every round, but in a block of one warp every
+ * the host reads them: every round, but in a worker of one warp every
  * RK_PUBLISH_EVERY rounds while no acknowledgement is pending, and when
- * the block stops.
+ * the worker stops.
  *
  * Everything the loop polls is device memory: the inbox, and a device copy
  * of the control block that the bridge (src/cuda/cuda_bridge.cu) keeps in
@@ -40,7 +40,7 @@
 
 #define RK_CUDA_MAX_WARPS 32u /* 1024 threads per block */
 #define RK_FAR_EVERY 16u      /* a group member's rounds per poll of L2 */
-#define RK_PUBLISH_EVERY 64u  /* a one-warp block's rounds per publish */
+#define RK_PUBLISH_EVERY 64u  /* a one-warp worker's rounds per publish */
 
 /* Everything a ring kernel's grid needs, passed by value at launch. Device
  * pointers; `stats`, `busy` point into mapped host memory. */
@@ -408,11 +408,11 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
       mode = rk_cuda_control(p.ctl, line);
       seen_epoch = e;
     }
-    /* A one-warp block's publish sits between every two messages it takes:
+    /* A one-warp worker's publish sits between every two messages it takes:
      * one every round cost a hop 0.35 us between SMs and in a block (H200,
      * 4.13 -> 3.78 and 2.28 -> 1.92 us). The host waits on an
      * acknowledgement, so while one is pending it goes out every round.
-     * Blocks of more warps publish every round: throttled alike, PageRank
+     * Workers of more warps publish every round: throttled alike, PageRank
      * at R-MAT 22 ran 5 % slower (5.92-5.93 against 5.64-5.65 ms an
      * iteration, two machines), for a reason not found. */
     if (warp == 0 && lane == 0 &&

@@ -58,11 +58,10 @@ typedef struct rk_kernel_opts {
 } rk_kernel_opts;
 
 /* What a kernel has done so far; readable at any time after launch. The
- * counters are published after a handler returns (on the GPU, a one-warp
- * block every 64 rounds of its loop: tens of microseconds when idle), so a
- * message the handler sent can reach its receiver (or the host) before they
- * count it; once rk_kernel_deactivate or rk_runtime_terminate has returned
- * they are exact. */
+ * counters are published after a handler returns (on the GPU, by a worker
+ * of one warp within 64 rounds of its loop), so a message the handler sent
+ * can reach its receiver (or the host) before they count it; once
+ * rk_kernel_deactivate or rk_runtime_terminate has returned they are exact. */
 typedef struct rk_kernel_telemetry {
   uint64_t processed;
   uint64_t errors;
