@@ -23,11 +23,13 @@
 #   scripts/gpu-check.sh            # every stage; RK_SOAK_SECONDS defaults to 60
 #   scripts/gpu-check.sh build test # some stages: build test sanitize bench baseline
 #
-# The baseline stage sets this build beside another commit's in the same
-# call: RK_BASELINE names a folder with that commit's rk_bench_cuda and
-# rk_bench_pagerank (scripts/build-baseline.sh makes it), and the two run
-# in turn, twice (this build, the baseline, this, the baseline), on the
-# latency and throughput rows and on PageRank at R-MAT 20-22. Figures from
+# The baseline stage sets this build beside others in the same call:
+# RK_BASELINE names one or more folders (separated by spaces), each with
+# another build's rk_bench_cuda and rk_bench_pagerank (another commit's, or
+# the working tree's with extra nvcc flags: scripts/build-baseline.sh makes
+# them), and all run in turn, twice (this build, each baseline, then all
+# again), on the latency and throughput rows and on PageRank at R-MAT
+# 20-22. Figures from
 # different calls are not comparable: the same build's K2K latency on the
 # H200 ranged 4.4-5.4 us from one machine to the next, its throughput
 # 13-26 M msg/s.
@@ -131,40 +133,60 @@ stage_bench() {
     --min-scale 24 --max-scale 24 --reps 1 --tol 1e-10
 }
 
-# "name | this | baseline" for each table row whose name matches pat, from
-# the two logs' column col (the ringk figure), joined by name.
-ab_join() { # this-log, baseline-log, pat, col
-  awk -F'|' -v pat="$3" -v col="$4" '
+# "name | a | b | ..." for each table row whose name matches pat, from
+# column col (the ringk figure) of each log in turn, joined by name.
+ab_join() { # pat, col, logs...
+  local pat=$1 col=$2
+  shift 2
+  awk -F'|' -v pat="$pat" -v col="$col" -v nf="$#" '
     FNR == 1 { f++ }
     $2 ~ pat {
       n = $2; v = $col; gsub(/^ +| +$/, "", n); gsub(/^ +| +$/, "", v)
-      if (f == 1 && !(n in a)) { order[++k] = n; a[n] = v } else if (f == 2) b[n] = v
+      if (!(n in seen)) { seen[n] = 1; order[++k] = n }
+      if (!((f, n) in a)) a[f, n] = v
     }
-    END { for (i = 1; i <= k; i++) print order[i] " | " a[order[i]] " | " (order[i] in b ? b[order[i]] : "-") }
-  ' "$1" "$2"
+    END {
+      for (i = 1; i <= k; i++) {
+        line = order[i]
+        for (j = 1; j <= nf; j++) line = line " | " ((j, order[i]) in a ? a[j, order[i]] : "-")
+        print line
+      }
+    }
+  ' "$@"
 }
 
 stage_baseline() {
-  local dir=${RK_BASELINE:-} r v cuda pr
-  if [ -z "$dir" ] || [ ! -x "$dir/rk_bench_cuda" ] || [ ! -x "$dir/rk_bench_pagerank" ]; then
+  local dirs=${RK_BASELINE:-} d r i cuda pr
+  local -a builds=("$B/bench")
+  for d in $dirs; do builds+=("$d"); done
+  if [ ${#builds[@]} -eq 1 ]; then
     failed
-    row baseline "RK_BASELINE has no rk_bench_cuda and rk_bench_pagerank (scripts/build-baseline.sh)"
+    row baseline "RK_BASELINE names no folder (scripts/build-baseline.sh)"
     return
   fi
+  for d in "${builds[@]:1}"; do
+    if [ ! -x "$d/rk_bench_cuda" ] || [ ! -x "$d/rk_bench_pagerank" ]; then
+      failed
+      row baseline "$d has no rk_bench_cuda and rk_bench_pagerank (scripts/build-baseline.sh)"
+      return
+    fi
+  done
   for r in 1 2; do
-    for v in this baseline; do
-      if [ $v = this ]; then cuda=$B/bench/cuda pr=$B/bench/pagerank; else cuda=$dir pr=$dir; fi
-      timeout 120 "$cuda/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$v-$r.log" 2>&1 || failed
+    for i in "${!builds[@]}"; do
+      if [ "$i" = 0 ]; then cuda=$B/bench/cuda pr=$B/bench/pagerank; else cuda=${builds[$i]} pr=${builds[$i]}; fi
+      timeout 120 "$cuda/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$i-$r.log" 2>&1 || failed
       timeout 240 "$pr/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
-        --tol 1e-10 >"$LOGS/ab-pagerank-$v-$r.log" 2>&1 || failed
+        --tol 1e-10 >"$LOGS/ab-pagerank-$i-$r.log" 2>&1 || failed
     done
   done
   {
-    echo "measure | this build | baseline ($(basename "$dir"))"
+    printf 'measure | this build'
+    for d in "${builds[@]:1}"; do printf ' | %s' "$(basename "$d")"; done
+    echo
     for r in 1 2; do
       echo "-- run $r"
-      ab_join "$LOGS/ab-cuda-this-$r.log" "$LOGS/ab-cuda-baseline-$r.log" 'median|throughput' 3
-      ab_join "$LOGS/ab-pagerank-this-$r.log" "$LOGS/ab-pagerank-baseline-$r.log" '^ rmat' 8 |
+      ab_join 'median|throughput' 3 $(for i in "${!builds[@]}"; do echo "$LOGS/ab-cuda-$i-$r.log"; done)
+      ab_join '^ rmat' 8 $(for i in "${!builds[@]}"; do echo "$LOGS/ab-pagerank-$i-$r.log"; done) |
         sed 's/^rmat-\([0-9]*\)/PageRank R-MAT \1, ms an iteration/'
     done
   } >"$LOGS/ab.txt"
