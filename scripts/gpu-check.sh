@@ -156,37 +156,38 @@ ab_join() { # pat, col, logs...
 }
 
 stage_baseline() {
-  local dirs=${RK_BASELINE:-} d r i cuda pr
-  local -a builds=("$B/bench")
-  for d in $dirs; do builds+=("$d"); done
-  if [ ${#builds[@]} -eq 1 ]; then
-    failed
-    row baseline "RK_BASELINE names no folder (scripts/build-baseline.sh)"
-    return
-  fi
-  for d in "${builds[@]:1}"; do
+  local d r i
+  # each build's two benchmark folders; this build's first
+  local -a cudas=("$B/bench/cuda") prs=("$B/bench/pagerank")
+  for d in ${RK_BASELINE:-}; do
     if [ ! -x "$d/rk_bench_cuda" ] || [ ! -x "$d/rk_bench_pagerank" ]; then
       failed
       row baseline "$d has no rk_bench_cuda and rk_bench_pagerank (scripts/build-baseline.sh)"
       return
     fi
+    cudas+=("$d")
+    prs+=("$d")
   done
+  if [ ${#cudas[@]} -eq 1 ]; then
+    failed
+    row baseline "RK_BASELINE names no folder (scripts/build-baseline.sh)"
+    return
+  fi
   for r in 1 2; do
-    for i in "${!builds[@]}"; do
-      if [ "$i" = 0 ]; then cuda=$B/bench/cuda pr=$B/bench/pagerank; else cuda=${builds[$i]} pr=${builds[$i]}; fi
-      timeout 120 "$cuda/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$i-$r.log" 2>&1 || failed
-      timeout 240 "$pr/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
+    for i in "${!cudas[@]}"; do
+      timeout 120 "${cudas[$i]}/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$i-$r.log" 2>&1 || failed
+      timeout 240 "${prs[$i]}/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
         --tol 1e-10 >"$LOGS/ab-pagerank-$i-$r.log" 2>&1 || failed
     done
   done
   {
     printf 'measure | this build'
-    for d in "${builds[@]:1}"; do printf ' | %s' "$(basename "$d")"; done
+    for d in "${cudas[@]:1}"; do printf ' | %s' "$(basename "$d")"; done
     echo
     for r in 1 2; do
       echo "-- run $r"
-      ab_join 'median|throughput' 3 $(for i in "${!builds[@]}"; do echo "$LOGS/ab-cuda-$i-$r.log"; done)
-      ab_join '^ rmat' 8 $(for i in "${!builds[@]}"; do echo "$LOGS/ab-pagerank-$i-$r.log"; done) |
+      ab_join 'median|throughput' 3 $(for i in "${!cudas[@]}"; do echo "$LOGS/ab-cuda-$i-$r.log"; done)
+      ab_join '^ rmat' 8 $(for i in "${!cudas[@]}"; do echo "$LOGS/ab-pagerank-$i-$r.log"; done) |
         sed 's/^rmat-\([0-9]*\)/PageRank R-MAT \1, ms an iteration/'
     done
   } >"$LOGS/ab.txt"
