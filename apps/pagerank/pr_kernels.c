@@ -4,14 +4,21 @@
 
 #include "pr_kernels.h"
 
-RK_HD static int pr_send_go(rk_ctx *ctx, uint32_t iter, uint32_t b0, uint32_t b1,
-                            double dangling) {
+/* The sender kernel whose share of the blocks holds block b: sender k of
+ * S has [k * nblocks / S, (k + 1) * nblocks / S). */
+RK_HD static uint32_t pr_sender_of(const pr_state *s, uint32_t b) {
+  return PR_AGGREGATOR0 + s->naggs + (uint32_t)((uint64_t)b * s->nsenders / s->nblocks);
+}
+
+/* Sends blocks [b0, b1) of iteration iter to the sender that holds b0. */
+RK_HD static int pr_send_go(rk_ctx *ctx, const pr_state *s, uint32_t iter, uint32_t b0,
+                            uint32_t b1, double dangling) {
   pr_go g;
   g.iter = iter;
   g.b0 = b0;
   g.b1 = b1;
   g.dangling = dangling;
-  return pr_go_send(ctx, PR_SENDER, &g);
+  return pr_go_send(ctx, pr_sender_of(s, b0), &g);
 }
 
 /* The sender and the aggregator are written for lanes and defined both
@@ -79,11 +86,12 @@ RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
   return pr_flush(ctx, s, c, n);
 }
 
-/* Splits g's block range into up to s->fanout pr_go to itself, one per
- * lane in a kernel with lanes (their sends are claimed together), so the
- * tree that spreads an iteration over the workers is a few hops deep: on an
- * H100 one split took 14-40 us on the SNAP graphs and ~140 us on R-MAT
- * 16-18, and halving made R-MAT 16's tree 12 deep. A failed send is
+/* Splits g's block range into up to s->fanout pr_go, one per lane in a
+ * kernel with lanes (their sends are claimed together), so the tree that
+ * spreads an iteration over the workers is a few hops deep: on an H100 one
+ * split took 14-40 us on the SNAP graphs and ~140 us on R-MAT 16-18, and
+ * halving made R-MAT 16's tree 12 deep. Each child goes to the sender
+ * kernel that holds its first block, this one or another. A failed send is
  * counted on its lane (send_failed); the result is lane 0's. */
 RK_HD static int pr_split(rk_ctx *ctx, const pr_state *s, const pr_go *g) {
   uint32_t span = g->b1 - g->b0, k = span < s->fanout ? span : s->fanout;
@@ -91,7 +99,7 @@ RK_HD static int pr_split(rk_ctx *ctx, const pr_state *s, const pr_go *g) {
   for (uint32_t i = ctx->lane; i < k && rc == RK_OK; i += ctx->lanes) {
     uint32_t lo = g->b0 + (uint32_t)((uint64_t)span * i / k);
     uint32_t hi = g->b0 + (uint32_t)((uint64_t)span * (i + 1) / k);
-    rc = pr_send_go(ctx, g->iter, lo, hi, g->dangling);
+    rc = pr_send_go(ctx, s, g->iter, lo, hi, g->dangling);
   }
   return rk_lanes_first_i32(ctx, rc);
 }
@@ -223,7 +231,7 @@ RK_HD static int pr_checker_partial(rk_ctx *ctx, pr_state *s, const pr_partial *
     d.l1 = l1;
     return pr_done_send(ctx, RK_ADDR_HOST, &d);
   }
-  return pr_send_go(ctx, p->iter + 1, 0, s->nblocks, dangling);
+  return pr_send_go(ctx, s, p->iter + 1, 0, s->nblocks, dangling);
 }
 
 RK_HD static int pr_checker_handler(rk_ctx *ctx, const rk_msg *msg) {
@@ -231,7 +239,7 @@ RK_HD static int pr_checker_handler(rk_ctx *ctx, const rk_msg *msg) {
   if (msg->hdr.type_id == pr_start_type_id) {
     pr_start st;
     int rc = pr_start_decode_msg(msg, &st);
-    return rc != RK_OK ? rc : pr_send_go(ctx, 1, 0, s->nblocks, st.dangling);
+    return rc != RK_OK ? rc : pr_send_go(ctx, s, 1, 0, s->nblocks, st.dangling);
   }
   pr_partial p;
   int rc = pr_partial_decode_msg(msg, &p);

@@ -10,9 +10,11 @@
  * sent, in batches of up to `batch` entries (at most PR_BATCH_MAX).
  *
  * - sender: takes pr_go {iter, blocks [b0, b1)}; a range wider than
- *   leaf_blocks is split into up to `fanout` pr_go to itself (so any
- *   number of workers share an iteration), a leaf sends its blocks'
- *   entries to the aggregator.
+ *   leaf_blocks is split into up to `fanout` pr_go (so any number of
+ *   workers share an iteration), a leaf sends its blocks' entries to the
+ *   aggregator. One or more sender kernels, each with its own inbox: a
+ *   range goes to the kernel whose share of the blocks holds its first,
+ *   so a tree's subtrees spread over the kernels' inboxes.
  * - aggregator: adds entries into acc[v] (one or more aggregator kernels,
  *   each owning the partitions q with q % naggs equal to its index, so
  *   their inboxes share an iteration's batches); the worker that receives the last
@@ -74,13 +76,14 @@ RK_MESSAGE(pr_start, 0x0304, 1, PR_START_FIELDS);
   F(double, l1, 0.0)
 RK_MESSAGE(pr_done, 0x0305, 1, PR_DONE_FIELDS);
 
-/* Kernel ids, fixed by the order the driver adds them: the sender, the
- * checker, then pr_state.naggs aggregators, partition q going to
- * PR_AGGREGATOR0 + q % naggs. */
-enum { PR_SENDER = 0, PR_CHECKER = 1, PR_AGGREGATOR0 = 2 };
-/* Aggregator kernels at most: each is its own inbox, so the claims of an
- * iteration's batches spread over that many queues. */
+/* Kernel ids, fixed by the order the driver adds them: the checker, then
+ * pr_state.naggs aggregators, partition q going to PR_AGGREGATOR0 +
+ * q % naggs, then pr_state.nsenders senders (pr_sender_of). */
+enum { PR_CHECKER = 0, PR_AGGREGATOR0 = 1 };
+/* Aggregator and sender kernels at most: each is its own inbox, so the
+ * claims of an iteration's messages spread over that many queues. */
 #define PR_AGGREGATORS_MAX 64
+#define PR_SENDERS_MAX 64
 
 typedef struct pr_state {
   /* the plan (read-only) */
@@ -91,6 +94,7 @@ typedef struct pr_state {
   uint32_t fanout;         /* pr_go a wider range is split into, 2..PR_FANOUT_MAX */
   uint32_t batch;          /* entries a sender puts in a pr_contrib */
   uint32_t naggs;          /* aggregator kernels, 1..min(nparts, PR_AGGREGATORS_MAX) */
+  uint32_t nsenders;       /* sender kernels, 1..min(nblocks, PR_SENDERS_MAX) */
   const uint64_t *blk_seg; /* nblocks + 1 offsets into the segments */
   const uint32_t *seg_node;/* target of each segment */
   const uint64_t *seg_src; /* nsegs + 1 offsets into src */

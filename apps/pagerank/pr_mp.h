@@ -23,6 +23,10 @@ typedef struct pr_mp_opts {
                            and at most one a partition (more are cut to nparts);
                            0: one a partition on the GPU (up to 32), one on
                            the CPU */
+  uint32_t senders;     /* sender kernels, each with its own inbox and a share of
+                           the sender workers: up to 64, at most one a block or
+                           worker (more are cut); 0: one a partition on the GPU,
+                           one on the CPU */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -35,6 +39,7 @@ typedef struct pr_mp_stats {
   uint32_t batch;
   uint32_t fanout;
   uint32_t aggregators;
+  uint32_t senders;
   uint64_t batches;     /* contribution messages an iteration (the plan's count) */
   const char *backend;
 } pr_mp_stats;

@@ -5,10 +5,10 @@
  * run must end with the same status and iteration count as the CSR
  * reference, ranks within 1e-12 in L1 on the CPU (1e-6 on CUDA), summing
  * to 1. The partition count, the batch size, the fanout of the sender's
- * splits and the number of aggregator kernels are varied so blocks, empty
- * partitions, multi-batch blocks, split trees of every shape and
- * partitions shared among aggregators are all exercised. argv[1] names
- * the backend. */
+ * splits and the number of aggregator and sender kernels are varied so
+ * blocks, empty partitions, multi-batch blocks, split trees of every shape,
+ * partitions shared among aggregators and trees spread over senders are
+ * all exercised. argv[1] names the backend. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,17 +20,17 @@
 static rk_backend_kind backend = RK_BACKEND_CPU;
 static double tolerance = 1e-12;
 
-/* A shape: partitions, batch entries, split fanout, aggregator kernels
- * (0: the driver's choice). */
+/* A shape: partitions, batch entries, split fanout, aggregator kernels,
+ * workers, sender kernels (0: the driver's choice). */
 typedef struct shape {
-  uint32_t nparts, batch, fanout, aggs;
+  uint32_t nparts, batch, fanout, aggs, workers, senders;
 } shape;
 
 static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                           shape sh) {
   rk_pagerank_result ref, mp;
   int rc_ref = rk_pagerank_reference(g, prm, &ref);
-  pr_mp_opts o = {backend, sh.nparts, 0, 0, 0, sh.batch, sh.fanout, sh.aggs};
+  pr_mp_opts o = {backend, sh.nparts, sh.workers, 0, 0, sh.batch, sh.fanout, sh.aggs, sh.senders};
   int rc_mp = pr_mp_run(g, prm, &o, &mp, NULL);
   if (rc_mp == RK_E_NO_BACKEND) {
     printf("skipped: backend not available\n");
@@ -46,8 +46,10 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
       sum += mp.ranks[v];
     }
     if (!(l1 <= tolerance))
-      fprintf(stderr, "%s (nparts %u, batch %u, fanout %u, aggregators %u): L1 distance %.3e\n",
-              name, sh.nparts, sh.batch, sh.fanout, sh.aggs, l1);
+      fprintf(stderr,
+              "%s (nparts %u, batch %u, fanout %u, aggregators %u, workers %u, senders %u): "
+              "L1 distance %.3e\n",
+              name, sh.nparts, sh.batch, sh.fanout, sh.aggs, sh.workers, sh.senders, l1);
     CHECK(l1 <= tolerance);
     CHECK(fabs(sum - 1.0) < 1e-9);
     CHECK(fabs(mp.l1_change - ref.l1_change) <= tolerance);
@@ -60,13 +62,14 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
 /* A shape pr_mp_run must refuse before it runs anything. */
 static void check_refused(const rk_graph *g, shape sh) {
   rk_pagerank_result r;
-  pr_mp_opts bad = {backend, sh.nparts, 0, 0, 0, sh.batch, sh.fanout, sh.aggs};
+  pr_mp_opts bad = {backend, sh.nparts, sh.workers, 0, 0, sh.batch, sh.fanout, sh.aggs,
+                    sh.senders};
   CHECK_EQ_INT(pr_mp_run(g, NULL, &bad, &r, NULL), RK_E_INVAL);
 }
 
 static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                     uint32_t nparts) {
-  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0});
+  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0, 0, 0});
 }
 
 static void edges(const char *name, uint32_t n, uint64_t m, const uint32_t *s, const uint32_t *d) {
@@ -99,25 +102,40 @@ static void test_rmat(void) {
   /* Batches from the least (a warp's 32 entries) to the most; sizes that
    * are not a multiple of 32, or exceed the most, are refused. */
   uint32_t batches[] = {32, 96, 256};
-  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0});
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0, 0, 0});
   uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
-  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0});
+  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0, 0, 0});
   /* Splits into two (the deepest tree), an odd count (uneven children)
    * and one child per lane; one child, or more than a warp has lanes, are
    * refused. 64 partitions give 4096 blocks, so the tree is deep. */
   uint32_t fanouts[] = {2, 3, PR_FANOUT_MAX};
-  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0});
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0, 0, 0});
   uint32_t bad_fanouts[] = {1, PR_FANOUT_MAX + 1};
-  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0});
+  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0, 0, 0});
   /* One aggregator, two and three (partitions shared unevenly), one a
    * partition, and more than partitions (cut to one a partition); more
    * than PR_AGGREGATORS_MAX are refused. */
   uint32_t aggs[] = {1, 2, 3, 5, PR_AGGREGATORS_MAX};
-  for (int i = 0; i < 5; i++) compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i]});
-  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1});
+  for (int i = 0; i < 5; i++) compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i], 0, 0});
+  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1, 0, 0});
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
+  rk_graph_free(&g);
+}
+
+/* One sender kernel, two and three (shares of uneven size), five, and
+ * more than the six workers (cut to six); more than PR_SENDERS_MAX are
+ * refused. R-MAT 14 has leaves enough on the CPU for six sender workers,
+ * and the fanout of 2 makes the trees deep, their subtrees crossing from
+ * sender to sender at every level. */
+static void test_senders(void) {
+  rk_graph g;
+  CHECK_OK(rk_graph_rmat(&g, 14, 16, 7));
+  uint32_t senders[] = {1, 2, 3, 5, PR_SENDERS_MAX};
+  for (int i = 0; i < 5; i++)
+    compare_shape("rmat-14", &g, NULL, (shape){8, 0, 2, 0, 6, senders[i]});
+  check_refused(&g, (shape){8, 0, 0, 0, 6, PR_SENDERS_MAX + 1});
   rk_graph_free(&g);
 }
 
@@ -146,6 +164,7 @@ int main(int argc, char **argv) {
   }
   test_small_graphs();
   test_rmat();
+  test_senders();
   test_real_graphs();
   return CHECK_DONE("test_pagerank_mp");
 }
