@@ -4,21 +4,21 @@
 
 #include "pr_kernels.h"
 
-/* The sender kernel whose share of the blocks holds block b: sender k of
- * S has [k * nblocks / S, (k + 1) * nblocks / S). */
-RK_HD static uint32_t pr_sender_of(const pr_state *s, uint32_t b) {
-  return PR_AGGREGATOR0 + s->naggs + (uint32_t)((uint64_t)b * s->nsenders / s->nblocks);
+/* The sender kernel whose share of the leaves holds leaf l: sender k of
+ * S has [k * nleaves / S, (k + 1) * nleaves / S). */
+RK_HD static uint32_t pr_sender_of(const pr_state *s, uint32_t l) {
+  return PR_AGGREGATOR0 + s->naggs + (uint32_t)((uint64_t)l * s->nsenders / s->nleaves);
 }
 
-/* Sends blocks [b0, b1) of iteration iter to the sender that holds b0. */
-RK_HD static int pr_send_go(rk_ctx *ctx, const pr_state *s, uint32_t iter, uint32_t b0,
-                            uint32_t b1, double dangling) {
+/* Sends leaves [l0, l1) of iteration iter to the sender that holds l0. */
+RK_HD static int pr_send_go(rk_ctx *ctx, const pr_state *s, uint32_t iter, uint32_t l0,
+                            uint32_t l1, double dangling) {
   pr_go g;
   g.iter = iter;
-  g.b0 = b0;
-  g.b1 = b1;
+  g.l0 = l0;
+  g.l1 = l1;
   g.dangling = dangling;
-  return pr_go_send(ctx, pr_sender_of(s, b0), &g);
+  return pr_go_send(ctx, pr_sender_of(s, l0), &g);
 }
 
 /* The sender and the aggregator are written for lanes and defined both
@@ -37,13 +37,19 @@ RK_HD static uint32_t pr_aggregator_of(const pr_state *s, uint32_t q) {
 /* Sends the n entries the lanes wrote into c to the aggregator that owns
  * partition c->part (the lanes write the message together); every lane
  * gets the result, after which c may be written again. Entries of
- * consecutive targets (segments are in target order, so first and last
- * tell) go without their nodes: 8 bytes an entry, not 12, through the
- * queue and the aggregator's decode. */
+ * consecutive targets go without their nodes: 8 bytes an entry, not 12,
+ * through the queue and the aggregator's decode. Segments are in target
+ * order, so first and last tell, unless a hub's several segments repeat a
+ * target: then a repeat can offset a gap, and every pair is looked at. */
 RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_t n) {
   rk_lanes_sync(ctx);
+  int dense = n > 0 && c->node[n - 1] - c->node[0] == n - 1;
+  if (dense && s->seg_max) {
+    double gaps = 0.0;
+    for (uint32_t i = ctx->lane; i + 1 < n; i += ctx->lanes) gaps += c->node[i + 1] != c->node[i] + 1;
+    dense = rk_lanes_sum_f64(ctx, gaps) == 0.0;
+  }
   if (ctx->lane == 0) {
-    int dense = n > 0 && c->node[n - 1] - c->node[0] == n - 1;
     c->first = n > 0 ? c->node[0] : 0;
     c->node_count = dense ? 0 : n;
     c->value_count = n;
@@ -52,16 +58,14 @@ RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_
   return pr_contrib_send_lanes(ctx, pr_aggregator_of(s, c->part), c);
 }
 
-/* Sends block b's entries to its target partition in batches. Partition 0's
- * blocks send one batch even when empty, so every partition receives at
- * least one batch per iteration (the plan counts it). */
-RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
-                               uint32_t iter, double dangling, pr_contrib *c) {
+/* Sends segments [seg0, seg1) of one block to partition q in batches; an
+ * empty range sends one empty batch (an idle partition's). */
+RK_HD static int pr_send_segs(rk_ctx *ctx, const pr_state *s, uint32_t q, uint64_t seg0,
+                              uint64_t seg1, uint32_t iter, double dangling, pr_contrib *c) {
   const double *y = s->y[iter & 1];
-  uint64_t seg0 = s->blk_seg[b], seg1 = s->blk_seg[b + 1];
   if (ctx->lane == 0) {
     c->iter = iter;
-    c->part = b % s->nparts;
+    c->part = q;
     c->dangling = dangling;
   }
   uint32_t n = 0;
@@ -82,23 +86,39 @@ RK_HD static int pr_send_block(rk_ctx *ctx, const pr_state *s, uint32_t b,
     }
     n += seg1 - base < ctx->lanes ? (uint32_t)(seg1 - base) : ctx->lanes;
   }
-  if (n == 0 && (sent || b / s->nparts != 0)) return RK_OK;
+  if (n == 0 && sent) return RK_OK;
   return pr_flush(ctx, s, c, n);
 }
 
-/* Splits g's block range into up to s->fanout pr_go, one per lane in a
+/* Sends leaf l's segments, block by block, each block's to its target
+ * partition; leaf 0 also sends the idle partitions their empty batch. */
+RK_HD static int pr_send_leaf(rk_ctx *ctx, const pr_state *s, uint32_t l, uint32_t iter,
+                              double dangling, pr_contrib *c) {
+  uint64_t seg0 = s->leaf_seg[l], seg1 = s->leaf_seg[l + 1];
+  int rc = RK_OK;
+  for (uint32_t b = s->leaf_blk[l]; seg0 < seg1 && rc == RK_OK; b++) {
+    uint64_t end = s->blk_seg[b + 1] < seg1 ? s->blk_seg[b + 1] : seg1;
+    if (end > seg0) rc = pr_send_segs(ctx, s, b % s->nparts, seg0, end, iter, dangling, c);
+    seg0 = end;
+  }
+  for (uint32_t q = 0; l == 0 && q < s->nparts && rc == RK_OK; q++)
+    if (s->idle[q]) rc = pr_send_segs(ctx, s, q, 0, 0, iter, dangling, c);
+  return rc;
+}
+
+/* Splits g's leaf range into up to s->fanout pr_go, one per lane in a
  * kernel with lanes (their sends are claimed together), so the tree that
  * spreads an iteration over the workers is a few hops deep: on an H100 one
  * split took 14-40 us on the SNAP graphs and ~140 us on R-MAT 16-18, and
  * halving made R-MAT 16's tree 12 deep. Each child goes to the sender
- * kernel that holds its first block, this one or another. A failed send is
+ * kernel that holds its first leaf, this one or another. A failed send is
  * counted on its lane (send_failed); the result is lane 0's. */
 RK_HD static int pr_split(rk_ctx *ctx, const pr_state *s, const pr_go *g) {
-  uint32_t span = g->b1 - g->b0, k = span < s->fanout ? span : s->fanout;
+  uint32_t span = g->l1 - g->l0, k = span < s->fanout ? span : s->fanout;
   int rc = RK_OK;
   for (uint32_t i = ctx->lane; i < k && rc == RK_OK; i += ctx->lanes) {
-    uint32_t lo = g->b0 + (uint32_t)((uint64_t)span * i / k);
-    uint32_t hi = g->b0 + (uint32_t)((uint64_t)span * (i + 1) / k);
+    uint32_t lo = g->l0 + (uint32_t)((uint64_t)span * i / k);
+    uint32_t hi = g->l0 + (uint32_t)((uint64_t)span * (i + 1) / k);
     rc = pr_send_go(ctx, s, g->iter, lo, hi, g->dangling);
   }
   return rk_lanes_first_i32(ctx, rc);
@@ -109,17 +129,16 @@ RK_HD static int pr_sender_handler(rk_ctx *ctx, const rk_msg *msg) {
   pr_go g;
   int rc = pr_go_decode_msg(msg, &g);
   if (rc != RK_OK) return rc;
-  if (g.b0 >= g.b1 || g.b1 > s->nblocks) return RK_E_RANGE;
-  if (g.b1 - g.b0 > s->leaf_blocks) return pr_split(ctx, s, &g);
+  if (g.l0 >= g.l1 || g.l1 > s->nleaves) return RK_E_RANGE;
+  if (g.l1 - g.l0 > 1) return pr_split(ctx, s, &g);
   pr_contrib own;
   pr_contrib *c = ctx->scratch ? (pr_contrib *)ctx->scratch : &own;
-  for (uint32_t b = g.b0; b < g.b1 && rc == RK_OK; b++)
-    rc = pr_send_block(ctx, s, b, g.iter, g.dangling, c);
-  return rc;
+  return pr_send_leaf(ctx, s, g.l0, g.iter, g.dangling, c);
 }
 
 /* New ranks for partition q; lane 0 reports its L1 change and dangling
- * mass. Each lane takes a contiguous share of the nodes and reads
+ * mass. The lanes take the nodes in turn, so that each load of the warp
+ * reads consecutive nodes (two lines, not 32), and each lane reads
  * PR_FIN_RUN nodes' inputs before it computes any of them, so that their
  * loads are in flight together (a GPU thread does not run ahead by itself:
  * one lane finishing 16k nodes one load at a time took milliseconds). */
@@ -131,27 +150,26 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t i
   double *RK_RESTRICT acc = s->acc;
   double *RK_RESTRICT y_next = s->y[(iter + 1) & 1];
   const double *RK_RESTRICT inv_deg = s->inv_deg;
-  uint32_t lo = s->part_lo[q], size = s->part_lo[q + 1] - lo;
-  uint32_t share = (size + ctx->lanes - 1) / ctx->lanes;
-  uint32_t v0 = lo + (share * ctx->lane < size ? share * ctx->lane : size);
-  uint32_t v1 = lo + (share * (ctx->lane + 1) < size ? share * (ctx->lane + 1) : size);
+  uint32_t lo = s->part_lo[q], hi = s->part_lo[q + 1], lanes = ctx->lanes;
   double l1 = 0.0, dangling_next = 0.0;
-  for (uint32_t v = v0; v < v1; v += PR_FIN_RUN) {
-    uint32_t k = v1 - v < PR_FIN_RUN ? v1 - v : PR_FIN_RUN;
+  for (uint32_t v0 = lo + ctx->lane; v0 < hi; v0 += lanes * PR_FIN_RUN) {
+    uint32_t left = (hi - v0 + lanes - 1) / lanes, k = left < PR_FIN_RUN ? left : PR_FIN_RUN;
     double a[PR_FIN_RUN] = {0}, d[PR_FIN_RUN] = {0}, old[PR_FIN_RUN] = {0};
     for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
       if (i >= k) break;
-      a[i] = acc[v + i];
-      d[i] = inv_deg[v + i];
-      old[i] = x[v + i];
+      uint32_t v = v0 + i * lanes;
+      a[i] = acc[v];
+      d[i] = inv_deg[v];
+      old[i] = x[v];
     }
     for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
       if (i >= k) break;
+      uint32_t v = v0 + i * lanes;
       double xn = alpha * a[i] + base;
       l1 += fabs(xn - old[i]);
-      x[v + i] = xn;
-      acc[v + i] = 0.0;
-      y_next[v + i] = xn * d[i];
+      x[v] = xn;
+      acc[v] = 0.0;
+      y_next[v] = xn * d[i];
       if (d[i] == 0.0) dangling_next += xn;
     }
   }
@@ -231,7 +249,7 @@ RK_HD static int pr_checker_partial(rk_ctx *ctx, pr_state *s, const pr_partial *
     d.l1 = l1;
     return pr_done_send(ctx, RK_ADDR_HOST, &d);
   }
-  return pr_send_go(ctx, s, p->iter + 1, 0, s->nblocks, dangling);
+  return pr_send_go(ctx, s, p->iter + 1, 0, s->nleaves, dangling);
 }
 
 RK_HD static int pr_checker_handler(rk_ctx *ctx, const rk_msg *msg) {
@@ -239,7 +257,7 @@ RK_HD static int pr_checker_handler(rk_ctx *ctx, const rk_msg *msg) {
   if (msg->hdr.type_id == pr_start_type_id) {
     pr_start st;
     int rc = pr_start_decode_msg(msg, &st);
-    return rc != RK_OK ? rc : pr_send_go(ctx, s, 1, 0, s->nblocks, st.dangling);
+    return rc != RK_OK ? rc : pr_send_go(ctx, s, 1, 0, s->nleaves, st.dangling);
   }
   pr_partial p;
   int rc = pr_partial_decode_msg(msg, &p);

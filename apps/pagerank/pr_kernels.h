@@ -4,17 +4,20 @@
  *
  * Nodes are cut into nparts contiguous partitions. The graph's edges are
  * regrouped once into blocks (p, q): the edges from partition p into
- * partition q, as segments (target v, its sources in p), so a sender sums
- * the contributions y[u] = x[u]/outdeg(u) of one segment into a single entry
- * (v, sum): contributions to the same target are combined before they are
- * sent, in batches of up to `batch` entries (at most PR_BATCH_MAX).
+ * partition q, as segments (target v, its sources in p, or a run of them
+ * for a hub), so a sender sums the contributions y[u] = x[u]/outdeg(u) of
+ * one segment into a single entry (v, sum): contributions to the same
+ * target are combined before they are sent, in batches of up to `batch`
+ * entries (at most PR_BATCH_MAX). The segments, in block order, are cut
+ * into nleaves leaves of about equal weight (pr_plan.c).
  *
- * - sender: takes pr_go {iter, blocks [b0, b1)}; a range wider than
- *   leaf_blocks is split into up to `fanout` pr_go (so any number of
- *   workers share an iteration), a leaf sends its blocks' entries to the
- *   aggregator. One or more sender kernels, each with its own inbox: a
- *   range goes to the kernel whose share of the blocks holds its first,
- *   so a tree's subtrees spread over the kernels' inboxes.
+ * - sender: takes pr_go {iter, leaves [l0, l1)}; a range of more than one
+ *   leaf is split into up to `fanout` pr_go (so any number of workers
+ *   share an iteration), a leaf sends its segments' entries to the
+ *   aggregators, in batches per block. One or more sender kernels, each
+ *   with its own inbox: a range goes to the kernel whose share of the
+ *   leaves holds its first, so a tree's subtrees spread over the kernels'
+ *   inboxes.
  * - aggregator: adds entries into acc[v] (one or more aggregator kernels,
  *   each owning the partitions q with q % naggs equal to its index, so
  *   their inboxes share an iteration's batches); the worker that receives the last
@@ -42,8 +45,8 @@
 
 #define PR_GO_FIELDS(F, A) \
   F(uint32_t, iter, 0)     \
-  F(uint32_t, b0, 0)       \
-  F(uint32_t, b1, 0)       \
+  F(uint32_t, l0, 0)       \
+  F(uint32_t, l1, 0)       \
   F(double, dangling, 0.0)
 RK_MESSAGE(pr_go, 0x0301, 1, PR_GO_FIELDS);
 
@@ -89,18 +92,22 @@ typedef struct pr_state {
   /* the plan (read-only) */
   uint32_t n;
   uint32_t nparts;
-  uint32_t nblocks;        /* nparts * nparts; block b = p * nparts + q */
-  uint32_t leaf_blocks;    /* blocks one pr_go leaf processes */
+  uint32_t nleaves;        /* leaves an iteration is cut into */
   uint32_t fanout;         /* pr_go a wider range is split into, 2..PR_FANOUT_MAX */
   uint32_t batch;          /* entries a sender puts in a pr_contrib */
   uint32_t naggs;          /* aggregator kernels, 1..min(nparts, PR_AGGREGATORS_MAX) */
-  uint32_t nsenders;       /* sender kernels, 1..min(nblocks, PR_SENDERS_MAX) */
-  const uint64_t *blk_seg; /* nblocks + 1 offsets into the segments */
+  uint32_t nsenders;       /* sender kernels, 1..min(nleaves, PR_SENDERS_MAX) */
+  uint32_t seg_max;        /* sources a segment holds at most; 0: no limit */
+  const uint64_t *blk_seg; /* nparts * nparts + 1 offsets into the segments;
+                              block b = p * nparts + q */
   const uint32_t *seg_node;/* target of each segment */
   const uint64_t *seg_src; /* nsegs + 1 offsets into src */
   const uint32_t *src;     /* sources, grouped by segment */
+  const uint64_t *leaf_seg;/* nleaves + 1 offsets into the segments */
+  const uint32_t *leaf_blk;/* block of each leaf's first segment */
   const uint32_t *part_lo; /* nparts + 1 node boundaries */
   const uint32_t *expected;/* batches partition q receives per iteration */
+  const uint32_t *idle;    /* 1: no leaf sends to q, leaf 0 sends it an empty batch */
   const double *inv_deg;   /* 1/outdeg(u), 0 for dangling nodes */
   /* the vectors */
   double *x;               /* ranks */

@@ -13,10 +13,11 @@
 #define PR_PART_EDGES 131072u    /* CPU: edges that pay for a partition */
 #define PR_GPU_BLOCK_EDGES 256u  /* CUDA: edges a (p, q) block should have, at least */
 /* CUDA: the sender's and the aggregators' blocks and threads, and the most
- * partitions: a warp walks a leaf (kernels with lanes), so an iteration is
- * cut into about as many (p, q) blocks as there are warps, 16 x 16 for 64
- * blocks of 4 warps and, from PR_GPU_BIG_EDGES edges, 32 x 32 for 128
- * blocks of 8. On an H200 (ms an iteration, tol 1e-10, median of 3),
+ * partitions: a warp walks a leaf (kernels with lanes), and an iteration
+ * is cut into as many leaves as there are sender warps (leaf_count), 256
+ * for 64 blocks of 4 warps and, from PR_GPU_BIG_EDGES edges, 1024 for 128
+ * blocks of 8. When a leaf was a (p, q) block, 16 x 16 or 32 x 32 of them,
+ * on an H200 (ms an iteration, tol 1e-10, median of 3),
  * R-MAT 14 / 16 / 18 / 20 / 22 took 0.21 / 0.35 / 1.12 / 3.72 / 15.9 at 16
  * partitions and 64 x 128, 3.30 at R-MAT 20 and 11.5 at 22 with 32 and
  * 132 x 256, where the earlier shape, up to 256 partitions of a thread a
@@ -43,6 +44,9 @@
 #define PR_CPU_SMALL_BATCH 128u
 #define PR_CPU_BIG_EDGES (1ull << 21)
 #define PR_GPU_BATCH 256u
+/* CUDA: sources a segment holds at most: a warp's lanes walk a segment
+ * each, and a hub's in-edges in one segment kept 31 lanes waiting. */
+#define PR_GPU_SEG_MAX 32u
 #define PR_GPU_SMALL_BATCH 64u
 #define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
 /* Children of a split pr_go: a kernel with lanes sends them from several
@@ -59,7 +63,7 @@
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
-  void *p[12];
+  void *p[16];
   int n;
 } pr_mem;
 
@@ -98,8 +102,11 @@ static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m
   PUT(seg_node, pl->seg_node, pl->nsegs * sizeof *pl->seg_node);
   PUT(seg_src, pl->seg_src, (pl->nsegs + 1) * sizeof *pl->seg_src);
   PUT(src, pl->src, g->m * sizeof *pl->src);
+  PUT(leaf_seg, pl->leaf_seg, (pl->nleaves + 1) * sizeof *pl->leaf_seg);
+  PUT(leaf_blk, pl->leaf_blk, pl->nleaves * sizeof *pl->leaf_blk);
   PUT(part_lo, pl->part_lo, (pl->nparts + 1) * sizeof *pl->part_lo);
   PUT(expected, pl->expected, pl->nparts * sizeof *pl->expected);
+  PUT(idle, pl->idle, pl->nparts * sizeof *pl->idle);
   PUT(inv_deg, pl->inv_deg, n * sizeof *pl->inv_deg);
   PUT(x, x0, n * sizeof *x0);
   PUT(y[1], y1, n * sizeof *y1);
@@ -177,15 +184,15 @@ static uint32_t default_workers(int cuda, uint64_t m) {
  * (64-256 leaves) from 0.4-6.2 to 0.3-2.8 ms an iteration; at R-MAT 22
  * with 65536 leaves the lane form was faster (64 against 400 ms), but 1024
  * leaves of the warp form beat both (PR_GPU_BIG_PARTS). */
-static int gpu_wide(uint64_t nblocks, uint32_t workers, uint32_t threads) {
-  return nblocks <= 2ull * workers * (threads / 32);
+static int gpu_wide(uint64_t leaves, uint32_t workers, uint32_t threads) {
+  return leaves <= 2ull * workers * (threads / 32);
 }
 
-static uint32_t default_batch(int cuda, uint64_t m, uint64_t nblocks, uint32_t workers,
+static uint32_t default_batch(int cuda, uint64_t m, uint64_t leaves, uint32_t workers,
                               uint32_t threads) {
   if (!cuda) return m < PR_CPU_BIG_EDGES ? PR_CPU_SMALL_BATCH : PR_CPU_BATCH;
-  return gpu_wide(nblocks, workers, threads) || m >= PR_GPU_SMALL_EDGES ? PR_GPU_BATCH
-                                                                         : PR_GPU_SMALL_BATCH;
+  return gpu_wide(leaves, workers, threads) || m >= PR_GPU_SMALL_EDGES ? PR_GPU_BATCH
+                                                                        : PR_GPU_SMALL_BATCH;
 }
 
 static uint32_t default_fanout(int wide) { return wide ? PR_FANOUT_LANES : PR_FANOUT; }
@@ -208,10 +215,10 @@ static uint32_t default_aggregators(int cuda, uint32_t asked, uint32_t nparts) {
  * every leaf of an iteration was claimed from one inbox by every sender
  * warp, one message a CAS, and an iteration of the SNAP graphs took about
  * 1.2 us a leaf. */
-static uint32_t default_senders(int cuda, uint32_t asked, uint32_t nparts, uint64_t nblocks,
+static uint32_t default_senders(int cuda, uint32_t asked, uint32_t nparts, uint64_t leaves,
                                 uint32_t workers) {
   uint64_t n = asked ? asked : cuda ? nparts : 1;
-  if (n > nblocks) n = nblocks;
+  if (n > leaves) n = leaves;
   if (n > workers) n = workers;
   return n ? (uint32_t)n : 1;
 }
@@ -233,11 +240,12 @@ static uint32_t aggregator_capacity(const pr_plan *pl, uint32_t k, uint32_t nagg
   return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
 }
 
-/* Leaves an iteration's pr_go tree ends in. On the GPU a block each; on
- * the CPU a leaf is worth a message hop only with enough edges in it:
- * about PR_LEAF_EDGES each, at most 8 per worker. */
-static uint64_t leaf_count(int cuda, const rk_graph *g, const pr_plan *pl, uint32_t workers) {
-  uint64_t leaves = cuda ? pl->nblocks : g->m / PR_LEAF_EDGES;
+/* Leaves an iteration's pr_go tree ends in (the plan cuts about as many,
+ * of equal weight). On the GPU one a sender warp; on the CPU a leaf is
+ * worth a message hop only with enough edges in it: about PR_LEAF_EDGES
+ * each, at most 8 per worker. */
+static uint64_t leaf_count(int cuda, const rk_graph *g, uint32_t workers, uint32_t threads) {
+  uint64_t leaves = cuda ? (uint64_t)workers * (threads / 32) : g->m / PR_LEAF_EDGES;
   if (!cuda && leaves > 8ull * workers) leaves = 8ull * workers;
   return leaves ? leaves : 1;
 }
@@ -259,7 +267,7 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
-  int wide = cuda && gpu_wide(pl->nblocks, workers, threads);
+  int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
   int rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(pl->nparts + 16));
   uint32_t agg_workers = !cuda ? 1 : workers / st->naggs ? workers / st->naggs : 1;
   for (uint32_t k = 0; rc == RK_OK && k < st->naggs; k++)
@@ -271,7 +279,7 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   for (uint32_t k = 0; rc == RK_OK && k < st->nsenders; k++)
     rc = add_kernel(rt, wide ? &pr_sender_lanes : &pr_sender, st,
                     per_sender + (k < workers % st->nsenders), threads,
-                    pow2_at_least(2ull * pl->nblocks / st->nsenders + 32));
+                    pow2_at_least(2ull * pl->nleaves / st->nsenders + 32));
   uint32_t nkernels = PR_AGGREGATOR0 + st->naggs + st->nsenders;
   if (rc == RK_OK) rc = rk_runtime_launch(rt);
   for (uint32_t k = 0; rc == RK_OK && k < nkernels; k++) rc = rk_kernel_activate(rt, k);
@@ -289,10 +297,9 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   return rc;
 }
 
-/* CUDA: nparts^2 blocks of at least PR_GPU_BLOCK_EDGES edges each, every
- * block a leaf that one warp sends: small graphs get few partitions (each
- * partition adds messages to every iteration), large ones about one block
- * a warp (PR_GPU_PARTS or PR_GPU_BIG_PARTS). */
+/* CUDA: nparts^2 blocks of at least PR_GPU_BLOCK_EDGES edges each: small
+ * graphs get few partitions (each partition adds messages to every
+ * iteration), large ones PR_GPU_PARTS or PR_GPU_BIG_PARTS. */
 static uint32_t gpu_parts(uint64_t m) {
   uint32_t most = m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_PARTS : PR_GPU_PARTS, p = 1;
   while (p < most && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
@@ -328,8 +335,9 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   uint32_t nparts = o.nparts ? o.nparts
                     : cuda   ? gpu_parts(g->m)
                     : by_edges < 2ull * workers ? (uint32_t)by_edges : 2 * workers;
-  uint32_t batch = o.batch ? o.batch
-                            : default_batch(cuda, g->m, (uint64_t)nparts * nparts, workers, threads);
+  uint64_t leaves = o.leaves ? o.leaves : leaf_count(cuda, g, workers, threads);
+  uint32_t batch = o.batch ? o.batch : default_batch(cuda, g->m, leaves, workers, threads);
+  uint32_t seg_max = o.seg_max ? o.seg_max : cuda ? PR_GPU_SEG_MAX : 0;
   uint64_t timeout = o.timeout_ns ? o.timeout_ns : 60000000000ull + g->m * 2000ull;
   pr_plan pl;
   pr_mem mem = {{0}, 0};
@@ -341,17 +349,17 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   st.max_iter = prm.max_iter;
   pr_done done = {0, 0, 0.0};
   uint64_t t_start = 0;
-  rc = pr_plan_build(g, nparts, batch, &pl);
+  pr_plan_shape shape = {nparts, batch, seg_max, leaves < UINT32_MAX ? (uint32_t)leaves : UINT32_MAX};
+  rc = pr_plan_build(g, shape, &pl);
   if (rc == RK_OK) {
     st.batch = pl.batch;
-    st.fanout = o.fanout ? o.fanout : default_fanout(cuda && gpu_wide(pl.nblocks, workers, threads));
+    st.fanout = o.fanout ? o.fanout : default_fanout(cuda && gpu_wide(pl.nleaves, workers, threads));
     st.nparts = pl.nparts;
-    st.nblocks = pl.nblocks;
+    st.nleaves = pl.nleaves;
+    st.seg_max = pl.seg_max;
     st.naggs = default_aggregators(cuda, o.aggregators, pl.nparts);
-    uint64_t leaves = leaf_count(cuda, g, &pl, workers);
-    st.leaf_blocks = pl.nblocks / leaves ? (uint32_t)(pl.nblocks / leaves) : 1;
-    senders = sender_workers(cuda, leaves, workers);
-    st.nsenders = default_senders(cuda, o.senders, pl.nparts, pl.nblocks, senders);
+    senders = sender_workers(cuda, pl.nleaves, workers);
+    st.nsenders = default_senders(cuda, o.senders, pl.nparts, pl.nleaves, senders);
     rc = place(&rt, g, &pl, &mem, &st);
     if (rc == RK_OK)
       rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, &result->messages,
@@ -376,6 +384,8 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->batches = batches_to(&pl, 0, 1);
     stats->aggregators = st.naggs;
     stats->senders = st.nsenders;
+    stats->leaves = st.nleaves;
+    stats->seg_max = seg_max;
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);
@@ -392,7 +402,8 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
 int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_opts *opts,
               rk_pagerank_result *result, pr_mp_stats *stats) {
   rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
-  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0, 0, 0, 0};
+  pr_mp_opts o;
+  memset(&o, 0, sizeof o);
   if (params) prm = *params;
   if (opts) o = *opts;
   if (result == NULL || g == NULL || g->n == 0) return RK_E_INVAL;

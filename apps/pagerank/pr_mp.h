@@ -27,6 +27,13 @@ typedef struct pr_mp_opts {
                            the sender workers: up to 64, at most one a block or
                            worker (more are cut); 0: one a partition on the GPU,
                            one on the CPU */
+  uint32_t leaves;      /* leaves an iteration is cut into, of about equal weight
+                           (fewer if the graph has fewer segments); 0: one a
+                           sender warp on the GPU, one per 32768 edges on the
+                           CPU (at most 8 a worker) */
+  uint32_t seg_max;     /* sources one entry of a batch sums at most (a hub's
+                           in-edges from a partition become several entries);
+                           0: 32 on the GPU, no limit on the CPU */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -40,6 +47,8 @@ typedef struct pr_mp_stats {
   uint32_t fanout;
   uint32_t aggregators;
   uint32_t senders;
+  uint32_t leaves;
+  uint32_t seg_max;     /* 0: no limit */
   uint64_t batches;     /* contribution messages an iteration (the plan's count) */
   const char *backend;
 } pr_mp_stats;

@@ -1,9 +1,14 @@
 /* pr_plan.c - regrouping a graph's edges into the (p, q) blocks of segments
- * that the PageRank sender walks (see pr_kernels.h).
+ * that the PageRank sender walks, and cutting those into leaves (see
+ * pr_kernels.h).
  *
  * One pass over the in-edge CSR, in target order, so each block's segments
  * come out sorted by target: for every target v, its sources are counted
- * per source partition, then written per partition into fresh segments. */
+ * per source partition, then written per partition into fresh segments
+ * (several, of at most seg_max sources, for a hub). The segments, in block
+ * order, are then cut into leaves of about equal weight: a leaf may end
+ * inside a block, and a block may span leaves, so a heavy block no longer
+ * holds up an iteration while lighter leaves are done. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,23 +19,48 @@ void pr_plan_free(pr_plan *pl) {
   free(pl->seg_node);
   free(pl->seg_src);
   free(pl->src);
+  free(pl->leaf_seg);
+  free(pl->leaf_blk);
   free(pl->part_lo);
   free(pl->expected);
+  free(pl->idle);
   free(pl->inv_deg);
   memset(pl, 0, sizeof *pl);
 }
 
 static uint32_t part_of(const pr_plan *pl, uint32_t v) { return v / pl->part_size; }
 
-/* Pass 1: segments and edges per block. */
-static void count_blocks(const rk_graph *g, pr_plan *pl, uint32_t *mark) {
+/* Segments a target's c sources in one partition become: runs of at most
+ * seg_max, so that no lane of a GPU warp walks a hub's thousands of
+ * sources while the other 31 wait for it. */
+static uint32_t segs_for(const pr_plan *pl, uint32_t c) {
+  return pl->seg_max ? (c + pl->seg_max - 1) / pl->seg_max : 1;
+}
+
+/* Counts v's sources per source partition into cnt (mark[p] == v + 1 once
+ * cnt[p] is v's). */
+static void count_sources(const rk_graph *g, const pr_plan *pl, uint32_t v, uint32_t *mark,
+                          uint32_t *cnt) {
+  for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
+    uint32_t p = part_of(pl, g->in_src[e]);
+    if (mark[p] != v + 1) {
+      mark[p] = v + 1;
+      cnt[p] = 0;
+    }
+    cnt[p]++;
+  }
+}
+
+/* Pass 1: segments per block. */
+static void count_blocks(const rk_graph *g, pr_plan *pl, uint32_t *mark, uint32_t *cnt) {
   for (uint32_t v = 0; v < g->n; v++) {
     uint32_t q = part_of(pl, v);
+    count_sources(g, pl, v, mark, cnt);
     for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
       uint32_t p = part_of(pl, g->in_src[e]);
-      if (mark[p] != v + 1) {
-        mark[p] = v + 1;
-        pl->blk_seg[(uint64_t)p * pl->nparts + q + 1]++;
+      if (cnt[p] != 0) {
+        pl->blk_seg[(uint64_t)p * pl->nparts + q + 1] += segs_for(pl, cnt[p]);
+        cnt[p] = 0;
       }
     }
   }
@@ -44,24 +74,23 @@ static void fill_blocks(const rk_graph *g, pr_plan *pl, uint64_t *cursor, uint32
   uint64_t next_src = 0;
   for (uint32_t v = 0; v < g->n; v++) {
     uint32_t q = part_of(pl, v);
+    count_sources(g, pl, v, mark, cnt);
+    /* Allocate each touched partition's segments, then place the sources:
+     * a partition's run of them in one piece, which its segments cut. */
     for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
       uint32_t p = part_of(pl, g->in_src[e]);
-      if (mark[p] != v + 1) {
-        mark[p] = v + 1;
-        cnt[p] = 0;
-      }
-      cnt[p]++;
-    }
-    /* Allocate each touched partition's segment, then place the sources. */
-    for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
-      uint32_t p = part_of(pl, g->in_src[e]);
-      if (cnt[p] != 0) {
-        uint64_t seg = cursor[(uint64_t)p * pl->nparts + q]++;
-        pl->seg_node[seg] = v;
-        pl->seg_src[seg] = next_src;
-        seg_len[seg] = cnt[p];
+      uint32_t c = cnt[p];
+      if (c != 0) {
+        uint32_t k = segs_for(pl, c), run = pl->seg_max ? pl->seg_max : c;
+        uint64_t seg = cursor[(uint64_t)p * pl->nparts + q];
+        cursor[(uint64_t)p * pl->nparts + q] += k;
+        for (uint32_t i = 0; i < k; i++) {
+          pl->seg_node[seg + i] = v;
+          pl->seg_src[seg + i] = next_src + (uint64_t)i * run;
+          seg_len[seg + i] = i + 1 < k ? run : c - i * run;
+        }
         seg_of[p] = next_src;
-        next_src += cnt[p];
+        next_src += c;
         cnt[p] = 0;
       }
       tmp_src[seg_of[p]++] = g->in_src[e];
@@ -81,26 +110,63 @@ static void reorder_sources(pr_plan *pl, const uint32_t *tmp_src, const uint32_t
   pl->seg_src[pl->nsegs] = at;
 }
 
-static void count_expected(pr_plan *pl) {
-  for (uint32_t q = 0; q < pl->nparts; q++) {
-    uint32_t total = 0;
-    for (uint32_t p = 0; p < pl->nparts; p++) {
-      uint64_t b = (uint64_t)p * pl->nparts + q;
-      uint64_t segs = pl->blk_seg[b + 1] - pl->blk_seg[b];
-      uint64_t batches = (segs + pl->batch - 1) / pl->batch;
-      if (p == 0 && batches == 0) batches = 1; /* the empty batch */
-      total += (uint32_t)batches;
+/* Cuts the segments, in block order, into about `leaves` leaves of about
+ * equal weight, a segment weighing one plus its sources (a lane's turn and
+ * its loads), and notes the block of each leaf's first segment. */
+static int cut_leaves(pr_plan *pl, uint64_t m, uint32_t leaves) {
+  uint64_t most = pl->nsegs ? pl->nsegs : 1;
+  if (leaves == 0) leaves = 1;
+  if (leaves > most) leaves = (uint32_t)most;
+  pl->leaf_seg = malloc(((size_t)leaves + 1) * sizeof *pl->leaf_seg);
+  pl->leaf_blk = malloc((size_t)leaves * sizeof *pl->leaf_blk);
+  if (!pl->leaf_seg || !pl->leaf_blk) return RK_E_NOMEM;
+  uint64_t target = (pl->nsegs + m + leaves - 1) / leaves, weight = 0;
+  uint32_t n = 0, b = 0;
+  pl->leaf_seg[0] = 0;
+  for (uint64_t seg = 0; seg < pl->nsegs; seg++) {
+    if (weight >= target && n + 1 < leaves) {
+      pl->leaf_seg[++n] = seg;
+      weight = 0;
     }
-    pl->expected[q] = total;
+    weight += 1 + pl->seg_src[seg + 1] - pl->seg_src[seg];
+  }
+  pl->nleaves = n + 1;
+  pl->leaf_seg[pl->nleaves] = pl->nsegs;
+  for (uint32_t l = 0; l < pl->nleaves; l++) {
+    while (b + 1 < pl->nblocks && pl->blk_seg[b + 1] <= pl->leaf_seg[l]) b++;
+    pl->leaf_blk[l] = b;
+  }
+  return RK_OK;
+}
+
+/* Batches each partition receives an iteration: each leaf sends the
+ * segments it holds of a block in batches of its own, and a partition no
+ * leaf sends to gets one empty batch from leaf 0 (idle), so that every
+ * partition hears of every iteration. */
+static void count_expected(pr_plan *pl) {
+  memset(pl->expected, 0, pl->nparts * sizeof *pl->expected);
+  for (uint32_t l = 0; l < pl->nleaves; l++) {
+    uint64_t s0 = pl->leaf_seg[l], s1 = pl->leaf_seg[l + 1];
+    for (uint32_t b = pl->leaf_blk[l]; s0 < s1; b++) {
+      uint64_t end = pl->blk_seg[b + 1] < s1 ? pl->blk_seg[b + 1] : s1;
+      pl->expected[b % pl->nparts] += (uint32_t)((end - s0 + pl->batch - 1) / pl->batch);
+      s0 = end;
+    }
+  }
+  for (uint32_t q = 0; q < pl->nparts; q++) {
+    pl->idle[q] = pl->expected[q] == 0;
+    if (pl->idle[q]) pl->expected[q] = 1;
   }
 }
 
-int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *pl) {
+int pr_plan_build(const rk_graph *g, pr_plan_shape sh, pr_plan *pl) {
   memset(pl, 0, sizeof *pl);
+  uint32_t nparts = sh.nparts, batch = sh.batch;
   /* A warp that sends with lanes fills a batch RK_LANES_MAX entries at a
    * time, so only multiples of that are counted the way it sends them. */
   if (g->n == 0 || batch == 0 || batch % RK_LANES_MAX || batch > PR_BATCH_MAX) return RK_E_INVAL;
   pl->batch = batch;
+  pl->seg_max = sh.seg_max;
   if (nparts == 0) nparts = 1;
   if (nparts > g->n) nparts = g->n;
   pl->part_size = (g->n + nparts - 1) / nparts;
@@ -111,14 +177,16 @@ int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *p
   pl->blk_seg = calloc(nblocks + 1, sizeof *pl->blk_seg);
   pl->part_lo = malloc((pl->nparts + 1) * sizeof *pl->part_lo);
   pl->expected = malloc(pl->nparts * sizeof *pl->expected);
+  pl->idle = malloc(pl->nparts * sizeof *pl->idle);
   pl->inv_deg = malloc(g->n * sizeof *pl->inv_deg);
   uint32_t *mark = calloc(pl->nparts, sizeof *mark);
   uint32_t *cnt = calloc(pl->nparts, sizeof *cnt);
   uint64_t *seg_of = calloc(pl->nparts, sizeof *seg_of);
   int rc = RK_E_NOMEM;
-  if (!pl->blk_seg || !pl->part_lo || !pl->expected || !pl->inv_deg || !mark || !cnt || !seg_of)
+  if (!pl->blk_seg || !pl->part_lo || !pl->expected || !pl->idle || !pl->inv_deg || !mark ||
+      !cnt || !seg_of)
     goto out;
-  count_blocks(g, pl, mark);
+  count_blocks(g, pl, mark, cnt);
   for (uint64_t b = 0; b < nblocks; b++) pl->blk_seg[b + 1] += pl->blk_seg[b];
   pl->nsegs = pl->blk_seg[nblocks];
   pl->seg_node = malloc((pl->nsegs ? pl->nsegs : 1) * sizeof *pl->seg_node);
@@ -137,7 +205,7 @@ int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *p
   free(cursor);
   free(tmp_src);
   free(seg_len);
-  if (rc != RK_OK) goto out;
+  if (rc != RK_OK || (rc = cut_leaves(pl, g->m, sh.leaves)) != RK_OK) goto out;
   for (uint32_t q = 0; q <= pl->nparts; q++) {
     uint64_t lo = (uint64_t)q * pl->part_size;
     pl->part_lo[q] = (uint32_t)(lo < g->n ? lo : g->n);

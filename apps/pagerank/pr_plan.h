@@ -5,25 +5,37 @@
 #include "pr_kernels.h"
 #include "ringk/graph.h"
 
+/* What to cut a graph into: about nparts partitions (at least 1, at most
+ * n); batches of `batch` entries (a multiple of RK_LANES_MAX up to
+ * PR_BATCH_MAX, else RK_E_INVAL); segments of at most seg_max sources (0:
+ * no limit); about `leaves` leaves (at least 1). */
+typedef struct pr_plan_shape {
+  uint32_t nparts, batch, seg_max, leaves;
+} pr_plan_shape;
+
 typedef struct pr_plan {
   uint32_t nparts;
   uint32_t batch;      /* entries a pr_contrib carries (pr_state.batch) */
   uint32_t part_size;  /* nodes per partition (the last may have fewer) */
+  uint32_t seg_max;    /* sources a segment holds at most; 0: no limit */
   uint32_t nblocks;
+  uint32_t nleaves;
   uint64_t nsegs;
   uint64_t *blk_seg;   /* nblocks + 1 */
   uint32_t *seg_node;  /* nsegs */
   uint64_t *seg_src;   /* nsegs + 1 */
   uint32_t *src;       /* m */
+  uint64_t *leaf_seg;  /* nleaves + 1 */
+  uint32_t *leaf_blk;  /* nleaves */
   uint32_t *part_lo;   /* nparts + 1 */
   uint32_t *expected;  /* nparts */
+  uint32_t *idle;      /* nparts */
   double *inv_deg;     /* n */
 } pr_plan;
 
-/* Cuts g into about nparts partitions (at least 1, at most n), counting
- * the batches of `batch` entries (a multiple of RK_LANES_MAX up to
- * PR_BATCH_MAX, else RK_E_INVAL) each partition receives an iteration. */
-int pr_plan_build(const rk_graph *g, uint32_t nparts, uint32_t batch, pr_plan *pl);
+/* Cuts g as sh asks, counting the batches each partition receives an
+ * iteration. */
+int pr_plan_build(const rk_graph *g, pr_plan_shape sh, pr_plan *pl);
 void pr_plan_free(pr_plan *pl);
 
 #endif

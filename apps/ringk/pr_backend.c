@@ -22,7 +22,7 @@ const char *pr_backend_name(pr_backend b) { return NAMES[b]; }
 
 int pr_run(pr_backend b, const rk_graph *g, const rk_pagerank_params *params,
            rk_pagerank_result *result) {
-  pr_mp_opts o = {RK_BACKEND_AUTO, 0, 0, 0, 0, 0, 0, 0, 0};
+  pr_mp_opts o = {.backend = RK_BACKEND_AUTO};
   switch (b) {
   case PR_REFERENCE: return rk_pagerank_reference(g, params, result);
   case PR_AUTO: break;

@@ -15,12 +15,15 @@
  *   rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S]
  *                     [--no-snap] [--tol T] [--reps R]
  *                     [--parts P] [--workers W] [--threads T] [--batch B]
- *                     [--fanout F] [--aggregators A] [--senders S] [--out FILE]
+ *                     [--fanout F] [--aggregators A] [--senders S]
+ *                     [--leaves L] [--seg-max S] [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
  * contribution message carries), --fanout (pr_go a split sends),
- * --aggregators (aggregator kernels, each with its own inbox) and --senders
- * (sender kernels, each with its own inbox) override the
+ * --aggregators (aggregator kernels, each with its own inbox), --senders
+ * (sender kernels, each with its own inbox), --leaves (pr_go leaves an
+ * iteration is cut into) and --seg-max (sources an entry sums at most)
+ * override the
  * driver's choices (0: its own), to compare shapes; the shape column says
  * what ran, and batches/iter how many contribution messages an iteration
  * sends (spread over the aggregators' inboxes).
@@ -45,7 +48,7 @@ typedef struct bench_opts {
   unsigned min_scale, max_scale;
   int snap; /* run the SNAP graphs */
   int reps;
-  uint32_t parts, workers, threads, batch, fanout, aggs, senders; /* 0: the driver's choice */
+  uint32_t parts, workers, threads, batch, fanout, aggs, senders, leaves, seg_max; /* 0: the driver's */
   FILE *out;
 } bench_opts;
 
@@ -99,8 +102,10 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
   uint64_t ref_ns[16], mp_ns[16], setup_ns[16];
   rk_pagerank_result ref, mp;
   pr_mp_stats st;
-  pr_mp_opts mo = {o->backend, o->parts, o->workers, 0,
-                   o->threads, o->batch, o->fanout, o->aggs, o->senders};
+  pr_mp_opts mo = {.backend = o->backend, .nparts = o->parts, .workers = o->workers,
+                   .threads = o->threads, .batch = o->batch, .fanout = o->fanout,
+                   .aggregators = o->aggs, .senders = o->senders, .leaves = o->leaves,
+                   .seg_max = o->seg_max};
   int rc = RK_OK;
   double dist = 0.0;
   uint32_t iters = 0;
@@ -124,13 +129,14 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
     return rc;
   }
   double ref_it = (double)median(ref_ns, o->reps), mp_it = (double)median(mp_ns, o->reps);
-  char shape[80];
+  char shape[160];
   if (st.threads)
-    snprintf(shape, sizeof shape, "%u / %u x %u / %u / %u / %u / %u", st.nparts, st.workers,
-             st.threads, st.batch, st.fanout, st.aggregators, st.senders);
+    snprintf(shape, sizeof shape, "%u / %u x %u / %u / %u / %u / %u / %u / %u", st.nparts,
+             st.workers, st.threads, st.batch, st.fanout, st.aggregators, st.senders, st.leaves,
+             st.seg_max);
   else
-    snprintf(shape, sizeof shape, "%u / %u / %u / %u / %u / %u", st.nparts, st.workers, st.batch,
-             st.fanout, st.aggregators, st.senders);
+    snprintf(shape, sizeof shape, "%u / %u / %u / %u / %u / %u / %u / %u", st.nparts, st.workers,
+             st.batch, st.fanout, st.aggregators, st.senders, st.leaves, st.seg_max);
   fprintf(o->out, "| %s | %u | %llu | %u | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.1f | %.1e | %s | %llu |\n",
           name, g->n, (unsigned long long)g->m, iters, kind, ref_it / 1e6, mp_it / 1e6, mp_it / ref_it,
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
@@ -147,6 +153,7 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   o->snap = 1;
   o->reps = 3;
   o->parts = o->workers = o->threads = o->batch = o->fanout = o->aggs = o->senders = 0;
+  o->leaves = o->seg_max = 0;
   o->out = stdout;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -179,6 +186,10 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
       o->aggs = (uint32_t)strtoul(v, NULL, 10);
     } else if (!strcmp(a, "--senders") && v) {
       o->senders = (uint32_t)strtoul(v, NULL, 10);
+    } else if (!strcmp(a, "--leaves") && v) {
+      o->leaves = (uint32_t)strtoul(v, NULL, 10);
+    } else if (!strcmp(a, "--seg-max") && v) {
+      o->seg_max = (uint32_t)strtoul(v, NULL, 10);
     } else if (!strcmp(a, "--out") && v) {
       if ((o->out = fopen(v, "w")) == NULL) return -1;
     } else {
@@ -195,7 +206,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S] [--no-snap] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--aggregators 1..64] [--senders 1..64] "
-                    "[--out FILE]\n");
+                    "[--leaves L] [--seg-max S] [--out FILE]\n");
     return 2;
   }
   fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
@@ -204,7 +215,8 @@ int main(int argc, char **argv) {
   fprintf(o.out, "| graph | nodes | edges | iters | reference | reference ms/iter | "
                  "ring kernels ms/iter | ratio | reference Gedges/s | ring kernels Gedges/s | "
                  "setup ms | L1 vs reference | "
-                 "parts / workers (x threads) / batch / fanout / aggregators / senders | batches/iter |\n"
+                 "parts / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max | "
+                 "batches/iter |\n"
                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   static const char *const snap[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
                                      "wiki-Vote", "p2p-Gnutella31"};

@@ -21,16 +21,24 @@ static rk_backend_kind backend = RK_BACKEND_CPU;
 static double tolerance = 1e-12;
 
 /* A shape: partitions, batch entries, split fanout, aggregator kernels,
- * workers, sender kernels (0: the driver's choice). */
+ * workers, sender kernels, leaves, sources a segment holds (0: the
+ * driver's choice). */
 typedef struct shape {
-  uint32_t nparts, batch, fanout, aggs, workers, senders;
+  uint32_t nparts, batch, fanout, aggs, workers, senders, leaves, seg_max;
 } shape;
+
+static pr_mp_opts opts_of(shape sh) {
+  pr_mp_opts o = {.backend = backend, .nparts = sh.nparts, .workers = sh.workers,
+                  .batch = sh.batch, .fanout = sh.fanout, .aggregators = sh.aggs,
+                  .senders = sh.senders, .leaves = sh.leaves, .seg_max = sh.seg_max};
+  return o;
+}
 
 static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                           shape sh) {
   rk_pagerank_result ref, mp;
   int rc_ref = rk_pagerank_reference(g, prm, &ref);
-  pr_mp_opts o = {backend, sh.nparts, sh.workers, 0, 0, sh.batch, sh.fanout, sh.aggs, sh.senders};
+  pr_mp_opts o = opts_of(sh);
   int rc_mp = pr_mp_run(g, prm, &o, &mp, NULL);
   if (rc_mp == RK_E_NO_BACKEND) {
     printf("skipped: backend not available\n");
@@ -47,9 +55,10 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
     }
     if (!(l1 <= tolerance))
       fprintf(stderr,
-              "%s (nparts %u, batch %u, fanout %u, aggregators %u, workers %u, senders %u): "
-              "L1 distance %.3e\n",
-              name, sh.nparts, sh.batch, sh.fanout, sh.aggs, sh.workers, sh.senders, l1);
+              "%s (nparts %u, batch %u, fanout %u, aggregators %u, workers %u, senders %u, "
+              "leaves %u, seg_max %u): L1 distance %.3e\n",
+              name, sh.nparts, sh.batch, sh.fanout, sh.aggs, sh.workers, sh.senders, sh.leaves,
+              sh.seg_max, l1);
     CHECK(l1 <= tolerance);
     CHECK(fabs(sum - 1.0) < 1e-9);
     CHECK(fabs(mp.l1_change - ref.l1_change) <= tolerance);
@@ -62,14 +71,13 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
 /* A shape pr_mp_run must refuse before it runs anything. */
 static void check_refused(const rk_graph *g, shape sh) {
   rk_pagerank_result r;
-  pr_mp_opts bad = {backend, sh.nparts, sh.workers, 0, 0, sh.batch, sh.fanout, sh.aggs,
-                    sh.senders};
+  pr_mp_opts bad = opts_of(sh);
   CHECK_EQ_INT(pr_mp_run(g, NULL, &bad, &r, NULL), RK_E_INVAL);
 }
 
 static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                     uint32_t nparts) {
-  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0, 0, 0});
+  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0, 0, 0, 0, 0});
 }
 
 static void edges(const char *name, uint32_t n, uint64_t m, const uint32_t *s, const uint32_t *d) {
@@ -102,22 +110,22 @@ static void test_rmat(void) {
   /* Batches from the least (a warp's 32 entries) to the most; sizes that
    * are not a multiple of 32, or exceed the most, are refused. */
   uint32_t batches[] = {32, 96, 256};
-  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0, 0, 0});
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0, 0, 0, 0, 0});
   uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
-  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0, 0, 0});
+  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0, 0, 0, 0, 0});
   /* Splits into two (the deepest tree), an odd count (uneven children)
    * and one child per lane; one child, or more than a warp has lanes, are
    * refused. 64 partitions give 4096 blocks, so the tree is deep. */
   uint32_t fanouts[] = {2, 3, PR_FANOUT_MAX};
-  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0, 0, 0});
+  for (int i = 0; i < 3; i++) compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0, 0, 0, 0, 0});
   uint32_t bad_fanouts[] = {1, PR_FANOUT_MAX + 1};
-  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0, 0, 0});
+  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0, 0, 0, 0, 0});
   /* One aggregator, two and three (partitions shared unevenly), one a
    * partition, and more than partitions (cut to one a partition); more
    * than PR_AGGREGATORS_MAX are refused. */
   uint32_t aggs[] = {1, 2, 3, 5, PR_AGGREGATORS_MAX};
-  for (int i = 0; i < 5; i++) compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i], 0, 0});
-  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1, 0, 0});
+  for (int i = 0; i < 5; i++) compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i], 0, 0, 0, 0});
+  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1, 0, 0, 0, 0});
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
@@ -134,8 +142,32 @@ static void test_senders(void) {
   CHECK_OK(rk_graph_rmat(&g, 14, 16, 7));
   uint32_t senders[] = {1, 2, 3, 5, PR_SENDERS_MAX};
   for (int i = 0; i < 5; i++)
-    compare_shape("rmat-14", &g, NULL, (shape){8, 0, 2, 0, 6, senders[i]});
-  check_refused(&g, (shape){8, 0, 0, 0, 6, PR_SENDERS_MAX + 1});
+    compare_shape("rmat-14", &g, NULL, (shape){8, 0, 2, 0, 6, senders[i], 0, 0});
+  check_refused(&g, (shape){8, 0, 0, 0, 6, PR_SENDERS_MAX + 1, 0, 0});
+  rk_graph_free(&g);
+}
+
+/* Leaves: one (a single pr_go, no split), a few (cutting blocks apart and
+ * spanning several), one a segment (more asked for than there are), with
+ * partitions that no leaf sends to (idle: leaf 0's empty batches); and
+ * segments of at most 1, 2 and 7 sources, so that hubs' sums arrive as
+ * several entries, some in one batch. */
+static void test_leaves_and_segments(void) {
+  rk_graph g;
+  CHECK_OK(rk_graph_rmat(&g, 12, 8, 3));
+  uint32_t leaves[] = {1, 3, 17, 1000000};
+  for (int i = 0; i < 4; i++)
+    compare_shape("rmat-12", &g, NULL, (shape){7, 0, 3, 0, 0, 0, leaves[i], 0});
+  uint32_t segs[] = {1, 2, 7};
+  for (int i = 0; i < 3; i++)
+    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 0, 0, 0, 9, segs[i]});
+  rk_graph_free(&g);
+  /* a star's hub: every edge into node 0, one partition holding none */
+  static const uint32_t ss[] = {1, 2, 3, 4, 5, 6, 7, 8}, sd[] = {0, 0, 0, 0, 0, 0, 0, 0};
+  CHECK_OK(rk_graph_from_edges(&g, 9, 8, ss, sd));
+  for (uint32_t seg = 1; seg <= 3; seg++)
+    for (uint32_t l = 1; l <= 4; l++)
+      compare_shape("star", &g, NULL, (shape){3, 0, 2, 0, 0, 0, l, seg});
   rk_graph_free(&g);
 }
 
@@ -165,6 +197,7 @@ int main(int argc, char **argv) {
   test_small_graphs();
   test_rmat();
   test_senders();
+  test_leaves_and_segments();
   test_real_graphs();
   return CHECK_DONE("test_pagerank_mp");
 }

@@ -120,7 +120,7 @@ static void pagerank_round(int argc, char **argv, uint64_t seed, uint64_t *messa
   rk_pagerank_params prm = RK_PAGERANK_PARAMS_DEFAULT;
   rk_pagerank_result ref, mp;
   CHECK_OK(rk_pagerank_reference(&g, &prm, &ref));
-  pr_mp_opts o = {cuda ? RK_BACKEND_CUDA : RK_BACKEND_CPU, 0, 0, 0, 0, 0, 0, 0, 0};
+  pr_mp_opts o = {.backend = cuda ? RK_BACKEND_CUDA : RK_BACKEND_CPU};
   int rc = pr_mp_run(&g, &prm, &o, &mp, NULL);
   CHECK_OK(rc);
   if (rc == RK_OK) {
