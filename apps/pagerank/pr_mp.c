@@ -210,7 +210,7 @@ static uint32_t default_aggregators(int cuda, uint32_t asked, uint32_t nparts) {
 
 /* Sender kernels: as asked, else on the GPU one a partition (a sender
  * kernel's inbox then holds about nparts leaves an iteration, claimed by
- * its share of the warps), and on the CPU one; never more than blocks or
+ * its share of the warps), and on the CPU one; never more than leaves or
  * workers (each kernel needs one). With one sender kernel on the GPU
  * every leaf of an iteration was claimed from one inbox by every sender
  * warp, one message a CAS, and an iteration of the SNAP graphs took about

@@ -24,7 +24,7 @@ typedef struct pr_mp_opts {
                            0: one a partition on the GPU (up to 32), one on
                            the CPU */
   uint32_t senders;     /* sender kernels, each with its own inbox and a share of
-                           the sender workers: up to 64, at most one a block or
+                           the sender workers: up to 64, at most one a leaf or
                            worker (more are cut); 0: one a partition on the GPU,
                            one on the CPU */
   uint32_t leaves;      /* leaves an iteration is cut into, of about equal weight
