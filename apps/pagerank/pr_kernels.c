@@ -94,13 +94,10 @@ RK_HD static int pr_send_segs(rk_ctx *ctx, const pr_state *s, uint32_t q, uint64
  * partition; leaf 0 also sends the idle partitions their empty batch. */
 RK_HD static int pr_send_leaf(rk_ctx *ctx, const pr_state *s, uint32_t l, uint32_t iter,
                               double dangling, pr_contrib *c) {
-  uint64_t seg0 = s->leaf_seg[l], seg1 = s->leaf_seg[l + 1];
+  pr_piece p = {s->leaf_blk[l], s->leaf_seg[l], s->leaf_seg[l]};
   int rc = RK_OK;
-  for (uint32_t b = s->leaf_blk[l]; seg0 < seg1 && rc == RK_OK; b++) {
-    uint64_t end = s->blk_seg[b + 1] < seg1 ? s->blk_seg[b + 1] : seg1;
-    if (end > seg0) rc = pr_send_segs(ctx, s, b % s->nparts, seg0, end, iter, dangling, c);
-    seg0 = end;
-  }
+  while (rc == RK_OK && pr_piece_next(s->blk_seg, s->leaf_seg[l + 1], &p))
+    rc = pr_send_segs(ctx, s, p.b % s->nparts, p.s0, p.s1, iter, dangling, c);
   for (uint32_t q = 0; l == 0 && q < s->nparts && rc == RK_OK; q++)
     if (s->idle[q]) rc = pr_send_segs(ctx, s, q, 0, 0, iter, dangling, c);
   return rc;

@@ -9,7 +9,8 @@
  * one segment into a single entry (v, sum): contributions to the same
  * target are combined before they are sent, in batches of up to `batch`
  * entries (at most PR_BATCH_MAX). The segments, in block order, are cut
- * into nleaves leaves of about equal weight (pr_plan.c).
+ * into nleaves leaves of about equal weight, only where a batch would
+ * begin anyway (pr_plan.c).
  *
  * - sender: takes pr_go {iter, leaves [l0, l1)}; a range of more than one
  *   leaf is split into up to `fanout` pr_go (so any number of workers
@@ -122,6 +123,25 @@ typedef struct pr_state {
   double l1;
   double dangling;
 } pr_state;
+
+/* A leaf's pieces: its segments cut at block boundaries, each piece sent
+ * to its block's target partition in batches of its own. The sender walks
+ * them to send (pr_kernels.c), the plan to count the batches that each
+ * partition expects (pr_plan.c): one walk, so the two always agree. Start
+ * with {leaf_blk[l], leaf_seg[l], leaf_seg[l]}; each call moves to the
+ * next non-empty piece [s0, s1) of block b, 0 when past seg1. */
+typedef struct pr_piece {
+  uint32_t b;
+  uint64_t s0, s1;
+} pr_piece;
+
+RK_INLINE int pr_piece_next(const uint64_t *blk_seg, uint64_t seg1, pr_piece *p) {
+  p->s0 = p->s1;
+  if (p->s0 >= seg1) return 0;
+  while (blk_seg[p->b + 1] <= p->s0) p->b++;
+  p->s1 = blk_seg[p->b + 1] < seg1 ? blk_seg[p->b + 1] : seg1;
+  return 1;
+}
 
 #ifdef __cplusplus
 extern "C" {
