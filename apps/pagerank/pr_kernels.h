@@ -24,8 +24,10 @@
  *   their inboxes share an iteration's batches); the worker that receives the last
  *   batch of partition q in an iteration (counts are known from the plan)
  *   computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's nodes, its L1
- *   change and dangling mass, and reports them in a pr_partial.
- * - checker: sums the partials; stops (pr_done to the host) when the L1
+ *   change and dangling mass, and reports them in a pr_partial; a large
+ *   partition is cut into pieces (pr_fin to its own kernel), each finished
+ *   by a worker of its own and reported in a pr_partial of its own.
+ * - checker: sums the partials (npartials an iteration); stops (pr_done to the host) when the L1
  *   change is below n * tol or at max_iter, else starts the next iteration.
  *
  * Senders read y of iteration k while aggregators write y of k+1, so y is
@@ -69,6 +71,17 @@ RK_MESSAGE(pr_contrib, 0x0302, 1, PR_CONTRIB_FIELDS);
   F(double, dangling, 0.0)
 RK_MESSAGE(pr_partial, 0x0303, 1, PR_PARTIAL_FIELDS);
 
+/* aggregator -> itself: finish nodes [lo, hi) of partition part, a piece
+ * of it (pr_state.fin_piece), so that several warps finish a large
+ * partition together. */
+#define PR_FIN_FIELDS(F, A) \
+  F(uint32_t, iter, 0)      \
+  F(uint32_t, part, 0)      \
+  F(uint32_t, lo, 0)        \
+  F(uint32_t, hi, 0)        \
+  F(double, dangling, 0.0)
+RK_MESSAGE(pr_fin, 0x0306, 1, PR_FIN_FIELDS);
+
 /* host -> checker: begin, with the dangling mass of the initial ranks. */
 #define PR_START_FIELDS(F, A) F(double, dangling, 0.0)
 RK_MESSAGE(pr_start, 0x0304, 1, PR_START_FIELDS);
@@ -99,6 +112,9 @@ typedef struct pr_state {
   uint32_t naggs;          /* aggregator kernels, 1..min(nparts, PR_AGGREGATORS_MAX) */
   uint32_t nsenders;       /* sender kernels, 1..min(nleaves, PR_SENDERS_MAX) */
   uint32_t seg_max;        /* sources a segment holds at most; 0: no limit */
+  uint32_t fin_piece;      /* nodes a pr_fin finishes at most; 0: a partition
+                              is finished whole by the worker that completes it */
+  uint32_t npartials;      /* pr_partial the checker gets an iteration */
   const uint64_t *blk_seg; /* nparts * nparts + 1 offsets into the segments;
                               block b = p * nparts + q */
   const uint32_t *seg_node;/* target of each segment */
@@ -141,6 +157,11 @@ RK_INLINE int pr_piece_next(const uint64_t *blk_seg, uint64_t seg1, pr_piece *p)
   while (blk_seg[p->b + 1] <= p->s0) p->b++;
   p->s1 = blk_seg[p->b + 1] < seg1 ? blk_seg[p->b + 1] : seg1;
   return 1;
+}
+
+/* Pieces a partition of `nodes` nodes is finished in (one pr_partial each). */
+RK_INLINE uint32_t pr_fin_pieces(uint32_t nodes, uint32_t fin_piece) {
+  return fin_piece && nodes > fin_piece ? (nodes + fin_piece - 1) / fin_piece : 1;
 }
 
 #ifdef __cplusplus

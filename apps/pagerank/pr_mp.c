@@ -47,6 +47,8 @@
 /* CUDA: sources a segment holds at most: a warp's lanes walk a segment
  * each, and a hub's in-edges in one segment kept 31 lanes waiting. */
 #define PR_GPU_SEG_MAX 32u
+/* CUDA: nodes of a partition one worker finishes at most (pr_finish). */
+#define PR_GPU_FIN_PIECE 4096u
 #define PR_GPU_SMALL_BATCH 64u
 #define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
 /* Children of a split pr_go: a kernel with lanes sends them from several
@@ -231,13 +233,41 @@ static uint64_t batches_to(const pr_plan *pl, uint32_t k, uint32_t naggs) {
   return batches;
 }
 
-/* An aggregator's inbox holds its share of an iteration's batches, up to
+/* Finish pieces of aggregator k's partitions (pr_fin to itself, and as
+ * many pr_partial to the checker); with k 0 of 1, all of them. */
+static uint64_t pieces_of(const pr_plan *pl, uint32_t fin_piece, uint32_t k, uint32_t naggs) {
+  uint64_t pieces = 0;
+  for (uint32_t q = k; q < pl->nparts; q += naggs)
+    pieces += pr_fin_pieces(pl->part_lo[q + 1] - pl->part_lo[q], fin_piece);
+  return pieces;
+}
+
+/* An aggregator's inbox holds its share of an iteration's messages, up to
  * PR_AGG_INBOX_MAX: senders then rarely wait on it, and a ring no larger
  * than that keeps its slots (3 KiB each) warm in the caches; 4096 of them
  * for a graph that sends 80 batches an iteration cycled through 12 MiB. */
-static uint32_t aggregator_capacity(const pr_plan *pl, uint32_t k, uint32_t naggs) {
-  uint32_t c = pow2_at_least(batches_to(pl, k, naggs) + 16);
+static uint32_t aggregator_capacity(const pr_plan *pl, uint32_t fin_piece, uint32_t k,
+                                    uint32_t naggs) {
+  uint32_t c = pow2_at_least(batches_to(pl, k, naggs) + pieces_of(pl, fin_piece, k, naggs) + 16);
   return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
+}
+
+/* Nodes a worker finishes at most: as asked, else PR_GPU_FIN_PIECE on the
+ * GPU and whole partitions on the CPU (one worker an aggregator there).
+ * A worker sends the pieces to its own kernel's inbox and waits while it
+ * is full; that cannot deadlock while some worker is not sending them:
+ * when the inbox holds every message of an iteration, or a kernel has
+ * more warps (or threads) than partitions. Else partitions go whole. */
+static uint32_t fin_piece_for(const pr_plan *pl, uint32_t asked, int cuda, uint32_t naggs,
+                              uint32_t handlers) {
+  uint32_t piece = asked ? asked : cuda ? PR_GPU_FIN_PIECE : 0;
+  for (uint32_t k = 0; piece && k < naggs; k++) {
+    uint64_t parts = (pl->nparts - k + naggs - 1) / naggs;
+    if (handlers <= parts && aggregator_capacity(pl, piece, k, naggs) <
+                                 batches_to(pl, k, naggs) + pieces_of(pl, piece, k, naggs))
+      piece = 0;
+  }
+  return piece;
 }
 
 /* Leaves an iteration's pr_go tree ends in (the plan cuts about as many,
@@ -261,18 +291,32 @@ static uint32_t sender_workers(int cuda, uint64_t leaves, uint32_t workers) {
   return !cuda && leaves < workers ? (uint32_t)leaves : workers;
 }
 
-/* workers: the sender's; on the GPU the aggregators share them, on the CPU
- * each aggregator has one, which owns its partitions' entries of acc. */
+/* Workers an aggregator kernel has: on the GPU they share the senders'
+ * count, on the CPU each has one, which owns its partitions' entries of
+ * acc. */
+static uint32_t aggregator_workers(int cuda, uint32_t workers, uint32_t naggs) {
+  return !cuda ? 1 : workers / naggs ? workers / naggs : 1;
+}
+
+/* Handlers an aggregator kernel runs at once: a warp each with lanes
+ * (gpu_wide), a thread each without, one a worker on the CPU. */
+static uint32_t aggregator_handlers(int cuda, int wide, uint32_t workers, uint32_t threads,
+                                    uint32_t naggs) {
+  uint32_t w = aggregator_workers(cuda, workers, naggs);
+  return !cuda ? w : wide ? w * (threads / 32) : w * threads;
+}
+
+/* workers: the sender's. */
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
   int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
-  int rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(pl->nparts + 16));
-  uint32_t agg_workers = !cuda ? 1 : workers / st->naggs ? workers / st->naggs : 1;
+  int rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(st->npartials + 16));
+  uint32_t agg_workers = aggregator_workers(cuda, workers, st->naggs);
   for (uint32_t k = 0; rc == RK_OK && k < st->naggs; k++)
     rc = add_kernel(rt, wide ? &pr_aggregator_lanes : &pr_aggregator, st, agg_workers, threads,
-                    aggregator_capacity(pl, k, st->naggs));
+                    aggregator_capacity(pl, st->fin_piece, k, st->naggs));
   /* A sender's inbox holds its share of an iteration's pr_go tree, and
    * more, so a sender never waits on itself. */
   uint32_t per_sender = workers / st->nsenders;
@@ -353,13 +397,17 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   rc = pr_plan_build(g, shape, &pl);
   if (rc == RK_OK) {
     st.batch = pl.batch;
-    st.fanout = o.fanout ? o.fanout : default_fanout(cuda && gpu_wide(pl.nleaves, workers, threads));
+    int wide = cuda && gpu_wide(pl.nleaves, workers, threads);
+    st.fanout = o.fanout ? o.fanout : default_fanout(wide);
     st.nparts = pl.nparts;
     st.nleaves = pl.nleaves;
     st.seg_max = pl.seg_max;
     st.naggs = default_aggregators(cuda, o.aggregators, pl.nparts);
     senders = sender_workers(cuda, pl.nleaves, workers);
     st.nsenders = default_senders(cuda, o.senders, pl.nparts, pl.nleaves, senders);
+    st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs,
+                                 aggregator_handlers(cuda, wide, senders, threads, st.naggs));
+    st.npartials = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
     rc = place(&rt, g, &pl, &mem, &st);
     if (rc == RK_OK)
       rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, &result->messages,
@@ -386,6 +434,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->senders = st.nsenders;
     stats->leaves = st.nleaves;
     stats->seg_max = seg_max;
+    stats->fin_piece = st.fin_piece;
     stats->backend = cuda ? "cuda" : "cpu";
   }
   rk_runtime_terminate(&rt, 5000000000ull);

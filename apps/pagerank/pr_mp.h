@@ -34,6 +34,9 @@ typedef struct pr_mp_opts {
   uint32_t seg_max;     /* sources one entry of a batch sums at most (a hub's
                            in-edges from a partition become several entries);
                            0: 32 on the GPU, no limit on the CPU */
+  uint32_t fin_piece;   /* nodes one worker finishes of a partition at most (a
+                           larger one is finished in pieces by several); 0:
+                           4096 on the GPU, whole partitions on the CPU */
 } pr_mp_opts;
 
 /* Where the time went, for benchmarks. */
@@ -49,6 +52,7 @@ typedef struct pr_mp_stats {
   uint32_t senders;
   uint32_t leaves;
   uint32_t seg_max;     /* 0: no limit */
+  uint32_t fin_piece;   /* 0: whole partitions */
   uint64_t batches;     /* contribution messages an iteration (the plan's count) */
   const char *backend;
 } pr_mp_stats;

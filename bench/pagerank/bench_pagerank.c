@@ -16,14 +16,14 @@
  *                     [--no-snap] [--tol T] [--reps R]
  *                     [--parts P] [--workers W] [--threads T] [--batch B]
  *                     [--fanout F] [--aggregators A] [--senders S]
- *                     [--leaves L] [--seg-max S] [--out FILE]
+ *                     [--leaves L] [--seg-max S] [--fin-piece N] [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
  * contribution message carries), --fanout (pr_go a split sends),
  * --aggregators (aggregator kernels, each with its own inbox), --senders
  * (sender kernels, each with its own inbox), --leaves (pr_go leaves an
- * iteration is cut into) and --seg-max (sources an entry sums at most)
- * override the
+ * iteration is cut into), --seg-max (sources an entry sums at most) and
+ * --fin-piece (nodes a worker finishes of a partition at most) override the
  * driver's choices (0: its own), to compare shapes; the shape column says
  * what ran, and batches/iter how many contribution messages an iteration
  * sends (spread over the aggregators' inboxes).
@@ -33,6 +33,7 @@
  * default, graphs of over 2 million nodes stop after one iteration (the L1
  * change, at most 2, is below n * 1e-6), so a smaller one measures more. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,32 @@ typedef struct bench_opts {
   unsigned min_scale, max_scale;
   int snap; /* run the SNAP graphs */
   int reps;
-  uint32_t parts, workers, threads, batch, fanout, aggs, senders, leaves, seg_max; /* 0: the driver's */
+  pr_mp_opts shape; /* the backend, and the shape flags' values (0: the driver's) */
   FILE *out;
 } bench_opts;
+
+/* The shape flags, each a uint32_t field of pr_mp_opts. */
+static const struct {
+  const char *flag;
+  size_t offset;
+} shape_flags[] = {
+    {"--parts", offsetof(pr_mp_opts, nparts)},     {"--workers", offsetof(pr_mp_opts, workers)},
+    {"--threads", offsetof(pr_mp_opts, threads)},  {"--batch", offsetof(pr_mp_opts, batch)},
+    {"--fanout", offsetof(pr_mp_opts, fanout)},    {"--aggregators", offsetof(pr_mp_opts, aggregators)},
+    {"--senders", offsetof(pr_mp_opts, senders)},  {"--leaves", offsetof(pr_mp_opts, leaves)},
+    {"--seg-max", offsetof(pr_mp_opts, seg_max)},  {"--fin-piece", offsetof(pr_mp_opts, fin_piece)},
+};
+
+/* Sets the shape field that flag a names to v; 0 if a is no shape flag. */
+static int parse_shape_flag(pr_mp_opts *shape, const char *a, const char *v) {
+  for (size_t k = 0; k < sizeof shape_flags / sizeof shape_flags[0]; k++)
+    if (!strcmp(a, shape_flags[k].flag)) {
+      uint32_t x = (uint32_t)strtoul(v, NULL, 10);
+      memcpy((char *)shape + shape_flags[k].offset, &x, sizeof x);
+      return 1;
+    }
+  return 0;
+}
 
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -102,10 +126,8 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
   uint64_t ref_ns[16], mp_ns[16], setup_ns[16];
   rk_pagerank_result ref, mp;
   pr_mp_stats st;
-  pr_mp_opts mo = {.backend = o->backend, .nparts = o->parts, .workers = o->workers,
-                   .threads = o->threads, .batch = o->batch, .fanout = o->fanout,
-                   .aggregators = o->aggs, .senders = o->senders, .leaves = o->leaves,
-                   .seg_max = o->seg_max};
+  pr_mp_opts mo = o->shape;
+  mo.backend = o->backend;
   int rc = RK_OK;
   double dist = 0.0;
   uint32_t iters = 0;
@@ -130,13 +152,13 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
   }
   double ref_it = (double)median(ref_ns, o->reps), mp_it = (double)median(mp_ns, o->reps);
   char shape[160];
+  char workers[32];
   if (st.threads)
-    snprintf(shape, sizeof shape, "%u / %u x %u / %u / %u / %u / %u / %u / %u", st.nparts,
-             st.workers, st.threads, st.batch, st.fanout, st.aggregators, st.senders, st.leaves,
-             st.seg_max);
+    snprintf(workers, sizeof workers, "%u x %u", st.workers, st.threads);
   else
-    snprintf(shape, sizeof shape, "%u / %u / %u / %u / %u / %u / %u / %u", st.nparts, st.workers,
-             st.batch, st.fanout, st.aggregators, st.senders, st.leaves, st.seg_max);
+    snprintf(workers, sizeof workers, "%u", st.workers);
+  snprintf(shape, sizeof shape, "%u / %s / %u / %u / %u / %u / %u / %u / %u", st.nparts, workers,
+           st.batch, st.fanout, st.aggregators, st.senders, st.leaves, st.seg_max, st.fin_piece);
   fprintf(o->out, "| %s | %u | %llu | %u | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.1f | %.1e | %s | %llu |\n",
           name, g->n, (unsigned long long)g->m, iters, kind, ref_it / 1e6, mp_it / 1e6, mp_it / ref_it,
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
@@ -152,8 +174,7 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   o->max_scale = 20;
   o->snap = 1;
   o->reps = 3;
-  o->parts = o->workers = o->threads = o->batch = o->fanout = o->aggs = o->senders = 0;
-  o->leaves = o->seg_max = 0;
+  memset(&o->shape, 0, sizeof o->shape);
   o->out = stdout;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -172,24 +193,7 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
     } else if (!strcmp(a, "--reps") && v) {
       o->reps = atoi(v);
       if (o->reps < 1 || o->reps > 16) return -1;
-    } else if (!strcmp(a, "--parts") && v) {
-      o->parts = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--workers") && v) {
-      o->workers = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--threads") && v) {
-      o->threads = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--batch") && v) {
-      o->batch = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--fanout") && v) {
-      o->fanout = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--aggregators") && v) {
-      o->aggs = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--senders") && v) {
-      o->senders = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--leaves") && v) {
-      o->leaves = (uint32_t)strtoul(v, NULL, 10);
-    } else if (!strcmp(a, "--seg-max") && v) {
-      o->seg_max = (uint32_t)strtoul(v, NULL, 10);
+    } else if (v && parse_shape_flag(&o->shape, a, v)) {
     } else if (!strcmp(a, "--out") && v) {
       if ((o->out = fopen(v, "w")) == NULL) return -1;
     } else {
@@ -206,7 +210,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S] [--no-snap] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--aggregators 1..64] [--senders 1..64] "
-                    "[--leaves L] [--seg-max S] [--out FILE]\n");
+                    "[--leaves L] [--seg-max S] [--fin-piece N] [--out FILE]\n");
     return 2;
   }
   fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
@@ -215,7 +219,8 @@ int main(int argc, char **argv) {
   fprintf(o.out, "| graph | nodes | edges | iters | reference | reference ms/iter | "
                  "ring kernels ms/iter | ratio | reference Gedges/s | ring kernels Gedges/s | "
                  "setup ms | L1 vs reference | "
-                 "parts / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max | "
+                 "parts / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max / "
+                 "fin piece | "
                  "batches/iter |\n"
                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   static const char *const snap[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",

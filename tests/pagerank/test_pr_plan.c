@@ -50,7 +50,8 @@ static void check_plan(const char *name, const rk_graph *g, pr_plan_shape sh) {
   uint64_t share = (pl.nsegs + g->m + leaves - 1) / leaves;
   /* a chunk a leaf, up to the leaves asked for, when no chunk is lighter
    * than the share */
-  if (lightest_chunk >= share) CHECK_EQ_INT(pl.nleaves, leaves < chunks ? leaves : chunks ? chunks : 1);
+  if (lightest_chunk >= share)
+    CHECK_EQ_INT(pl.nleaves, leaves < chunks ? leaves : chunks ? chunks : 1);
   for (uint32_t l = 0; l < pl.nleaves; l++) {
     uint64_t s0 = pl.leaf_seg[l], s1 = pl.leaf_seg[l + 1];
     uint32_t b = pl.leaf_blk[l];
@@ -70,8 +71,10 @@ static void check_plan(const char *name, const rk_graph *g, pr_plan_shape sh) {
     expected += pl.expected[q];
     idle += pl.idle[q];
     uint64_t into_q = 0;
-    for (uint32_t p = 0; p < pl.nparts; p++)
-      into_q += pl.blk_seg[(uint64_t)p * pl.nparts + q + 1] - pl.blk_seg[(uint64_t)p * pl.nparts + q];
+    for (uint32_t p = 0; p < pl.nparts; p++) {
+      uint64_t b = (uint64_t)p * pl.nparts + q;
+      into_q += pl.blk_seg[b + 1] - pl.blk_seg[b];
+    }
     CHECK_EQ_INT(pl.idle[q], into_q == 0);
   }
   CHECK_EQ_INT(expected, chunks + idle);
