@@ -61,6 +61,9 @@
 #define PR_FANOUT 4u
 
 #define PR_AGG_INBOX_MAX 4096u
+/* With finish pieces an inbox must hold an iteration's messages to it
+ * (fin_piece_for): up to this many, 192 MiB of 3 KiB slots. */
+#define PR_AGG_INBOX_PIECES_MAX 65536u
 #define PR_GPU_AGGREGATORS 32u /* CUDA: one a partition up to this, the most measured */
 
 /* Kernel-memory copies of the plan and the vectors. */
@@ -242,31 +245,37 @@ static uint64_t pieces_of(const pr_plan *pl, uint32_t fin_piece, uint32_t k, uin
   return pieces;
 }
 
+/* Messages aggregator k gets an iteration. */
+static uint64_t messages_to(const pr_plan *pl, uint32_t fin_piece, uint32_t k, uint32_t naggs) {
+  return batches_to(pl, k, naggs) + (fin_piece ? pieces_of(pl, fin_piece, k, naggs) : 0);
+}
+
 /* An aggregator's inbox holds its share of an iteration's messages, up to
- * PR_AGG_INBOX_MAX: senders then rarely wait on it, and a ring no larger
- * than that keeps its slots (3 KiB each) warm in the caches; 4096 of them
- * for a graph that sends 80 batches an iteration cycled through 12 MiB. */
+ * PR_AGG_INBOX_MAX (PR_AGG_INBOX_PIECES_MAX with finish pieces): senders
+ * then rarely wait on it, and a ring no larger than that keeps its slots
+ * (3 KiB each) warm in the caches; 4096 of them for a graph that sends 80
+ * batches an iteration cycled through 12 MiB. */
 static uint32_t aggregator_capacity(const pr_plan *pl, uint32_t fin_piece, uint32_t k,
                                     uint32_t naggs) {
-  uint32_t c = pow2_at_least(batches_to(pl, k, naggs) + pieces_of(pl, fin_piece, k, naggs) + 16);
-  return c < PR_AGG_INBOX_MAX ? c : PR_AGG_INBOX_MAX;
+  uint32_t c = pow2_at_least(messages_to(pl, fin_piece, k, naggs) + 16);
+  uint32_t most = fin_piece ? PR_AGG_INBOX_PIECES_MAX : PR_AGG_INBOX_MAX;
+  return c < most ? c : most;
 }
 
 /* Nodes a worker finishes at most: as asked, else PR_GPU_FIN_PIECE on the
  * GPU and whole partitions on the CPU (one worker an aggregator there).
- * A worker sends the pieces to its own kernel's inbox and waits while it
- * is full; that cannot deadlock while some worker is not sending them:
- * when the inbox holds every message of an iteration, or a kernel has
- * more warps (or threads) than partitions. Else partitions go whole. */
-static uint32_t fin_piece_for(const pr_plan *pl, uint32_t asked, int cuda, uint32_t naggs,
-                              uint32_t handlers) {
+ * A worker sends the pieces to its own kernel's inbox while it holds
+ * slots of that inbox unreleased (its claimed messages), and a full ring
+ * waits on the oldest slot: it could wait on itself. So pieces are cut
+ * only when every aggregator's inbox holds all its messages of an
+ * iteration (the next iteration's come after the checker heard of all of
+ * them); else partitions go whole. On CUDA, with pieces allowed
+ * whatever the inbox, test_pagerank_mp hung so, its 4100 pieces an
+ * iteration to one aggregator in a ring of 4096. */
+static uint32_t fin_piece_for(const pr_plan *pl, uint32_t asked, int cuda, uint32_t naggs) {
   uint32_t piece = asked ? asked : cuda ? PR_GPU_FIN_PIECE : 0;
-  for (uint32_t k = 0; piece && k < naggs; k++) {
-    uint64_t parts = (pl->nparts - k + naggs - 1) / naggs;
-    if (handlers <= parts && aggregator_capacity(pl, piece, k, naggs) <
-                                 batches_to(pl, k, naggs) + pieces_of(pl, piece, k, naggs))
-      piece = 0;
-  }
+  for (uint32_t k = 0; piece && k < naggs; k++)
+    if (aggregator_capacity(pl, piece, k, naggs) < messages_to(pl, piece, k, naggs)) piece = 0;
   return piece;
 }
 
@@ -291,29 +300,15 @@ static uint32_t sender_workers(int cuda, uint64_t leaves, uint32_t workers) {
   return !cuda && leaves < workers ? (uint32_t)leaves : workers;
 }
 
-/* Workers an aggregator kernel has: on the GPU they share the senders'
- * count, on the CPU each has one, which owns its partitions' entries of
- * acc. */
-static uint32_t aggregator_workers(int cuda, uint32_t workers, uint32_t naggs) {
-  return !cuda ? 1 : workers / naggs ? workers / naggs : 1;
-}
-
-/* Handlers an aggregator kernel runs at once: a warp each with lanes
- * (gpu_wide), a thread each without, one a worker on the CPU. */
-static uint32_t aggregator_handlers(int cuda, int wide, uint32_t workers, uint32_t threads,
-                                    uint32_t naggs) {
-  uint32_t w = aggregator_workers(cuda, workers, naggs);
-  return !cuda ? w : wide ? w * (threads / 32) : w * threads;
-}
-
-/* workers: the sender's. */
+/* workers: the sender's; on the GPU the aggregators share them, on the CPU
+ * each aggregator has one, which owns its partitions' entries of acc. */
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t *messages, uint64_t *t_start) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
   int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
   int rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(st->npartials + 16));
-  uint32_t agg_workers = aggregator_workers(cuda, workers, st->naggs);
+  uint32_t agg_workers = !cuda ? 1 : workers / st->naggs ? workers / st->naggs : 1;
   for (uint32_t k = 0; rc == RK_OK && k < st->naggs; k++)
     rc = add_kernel(rt, wide ? &pr_aggregator_lanes : &pr_aggregator, st, agg_workers, threads,
                     aggregator_capacity(pl, st->fin_piece, k, st->naggs));
@@ -405,8 +400,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.naggs = default_aggregators(cuda, o.aggregators, pl.nparts);
     senders = sender_workers(cuda, pl.nleaves, workers);
     st.nsenders = default_senders(cuda, o.senders, pl.nparts, pl.nleaves, senders);
-    st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs,
-                                 aggregator_handlers(cuda, wide, senders, threads, st.naggs));
+    st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs);
     st.npartials = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
     rc = place(&rt, g, &pl, &mem, &st);
     if (rc == RK_OK)

@@ -188,6 +188,18 @@ static void test_finish_pieces(void) {
     compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 3, 4, 0, 0, 0, pieces[i]});
   }
   rk_graph_free(&g);
+  /* Pieces go to the aggregator's own inbox, so they are cut only when it
+   * holds them all: R-MAT 16's 65536 one-node pieces for one aggregator
+   * do not fit, and its partitions are finished whole. */
+  CHECK_OK(rk_graph_rmat(&g, 16, 2, 5));
+  pr_mp_opts o = opts_of((shape){1, 0, 0, 1, 0, 0, 0, 0, 1});
+  pr_mp_stats st;
+  rk_pagerank_result r;
+  CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
+  CHECK_EQ_INT(st.fin_piece, 0);
+  rk_pagerank_result_free(&r);
+  compare_shape("rmat-16", &g, NULL, (shape){1, 0, 0, 1, 0, 0, 0, 0, 1});
+  rk_graph_free(&g);
 }
 
 static void test_real_graphs(void) {
