@@ -2,10 +2,11 @@
  *
  *   checker --pr_go--> sender --pr_contrib--> aggregator --pr_partial--> checker
  *
- * Nodes are cut into nparts contiguous partitions. The graph's edges are
- * regrouped once into blocks (p, q): the edges from partition p into
- * partition q, as segments (target v, its sources in p, or a run of them
- * for a hub), so a sender sums the contributions y[u] = x[u]/outdeg(u) of
+ * Nodes are cut into nparts contiguous partitions, and separately into
+ * source partitions (one by default: pr_mp.c). The graph's edges are
+ * regrouped once into blocks (p, q): the edges from source partition p
+ * into partition q, as segments (target v, its sources in p, or a run of
+ * them for a hub), so a sender sums the contributions y[u] = x[u]/outdeg(u) of
  * one segment into a single entry (v, sum): contributions to the same
  * target are combined before they are sent, in batches of up to `batch`
  * entries (at most PR_BATCH_MAX). The segments, in block order, are cut
@@ -115,8 +116,8 @@ typedef struct pr_state {
   uint32_t fin_piece;      /* nodes a pr_fin finishes at most; 0: a partition
                               is finished whole by the worker that completes it */
   uint32_t npartials;      /* pr_partial the checker gets an iteration */
-  const uint64_t *blk_seg; /* nparts * nparts + 1 offsets into the segments;
-                              block b = p * nparts + q */
+  const uint64_t *blk_seg; /* source partitions * nparts + 1 offsets into the
+                              segments; block b = p * nparts + q */
   const uint32_t *seg_node;/* target of each segment */
   const uint64_t *seg_src; /* nsegs + 1 offsets into src */
   const uint32_t *src;     /* sources, grouped by segment */

@@ -31,6 +31,9 @@ typedef struct pr_mp_opts {
                            (fewer if the graph has fewer segments); 0: one a
                            sender warp on the GPU, one per 32768 edges on the
                            CPU (at most 8 a worker) */
+  uint32_t src_parts;   /* source partitions (blocks (p, q) are p of these by
+                           q of the nparts): fewer combine more of a target's
+                           in-edges into one entry; 0: one */
   uint32_t seg_max;     /* sources one entry of a batch sums at most (a hub's
                            in-edges from a partition become several entries);
                            0: 32 on the GPU, no limit on the CPU */
@@ -44,6 +47,7 @@ typedef struct pr_mp_stats {
   uint64_t setup_ns;    /* plan, kernel memory, launch, activation */
   uint64_t iterate_ns;  /* from the start message to the done message */
   uint32_t nparts;
+  uint32_t src_parts;
   uint32_t workers;
   uint32_t threads;     /* GPU threads per worker (0 on the CPU) */
   uint32_t batch;

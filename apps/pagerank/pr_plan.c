@@ -30,6 +30,7 @@ void pr_plan_free(pr_plan *pl) {
 }
 
 static uint32_t part_of(const pr_plan *pl, uint32_t v) { return v / pl->part_size; }
+static uint32_t src_part_of(const pr_plan *pl, uint32_t u) { return u / pl->src_part_size; }
 
 /* Segments a target's c sources in one partition become: runs of at most
  * seg_max, so that no lane of a GPU warp walks a hub's thousands of
@@ -43,7 +44,7 @@ static uint32_t segs_for(const pr_plan *pl, uint32_t c) {
 static void count_sources(const rk_graph *g, const pr_plan *pl, uint32_t v, uint32_t *mark,
                           uint32_t *cnt) {
   for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
-    uint32_t p = part_of(pl, g->in_src[e]);
+    uint32_t p = src_part_of(pl, g->in_src[e]);
     if (mark[p] != v + 1) {
       mark[p] = v + 1;
       cnt[p] = 0;
@@ -58,7 +59,7 @@ static void count_blocks(const rk_graph *g, pr_plan *pl, uint32_t *mark, uint32_
     uint32_t q = part_of(pl, v);
     count_sources(g, pl, v, mark, cnt);
     for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
-      uint32_t p = part_of(pl, g->in_src[e]);
+      uint32_t p = src_part_of(pl, g->in_src[e]);
       if (cnt[p] != 0) {
         pl->blk_seg[(uint64_t)p * pl->nparts + q + 1] += segs_for(pl, cnt[p]);
         cnt[p] = 0;
@@ -79,7 +80,7 @@ static void fill_blocks(const rk_graph *g, pr_plan *pl, uint64_t *cursor, uint32
     /* Allocate each touched partition's segments, then place the sources:
      * a partition's run of them in one piece, which its segments cut. */
     for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
-      uint32_t p = part_of(pl, g->in_src[e]);
+      uint32_t p = src_part_of(pl, g->in_src[e]);
       uint32_t c = cnt[p];
       if (c != 0) {
         uint32_t k = segs_for(pl, c), run = pl->seg_max ? pl->seg_max : c;
@@ -192,7 +193,11 @@ int pr_plan_build(const rk_graph *g, pr_plan_shape sh, pr_plan *pl) {
   if (nparts > g->n) nparts = g->n;
   pl->part_size = (g->n + nparts - 1) / nparts;
   pl->nparts = (g->n + pl->part_size - 1) / pl->part_size;
-  uint64_t nblocks = (uint64_t)pl->nparts * pl->nparts;
+  uint32_t src_parts = sh.src_parts ? sh.src_parts : pl->nparts;
+  if (src_parts > g->n) src_parts = g->n;
+  pl->src_part_size = (g->n + src_parts - 1) / src_parts;
+  pl->nsrc_parts = (g->n + pl->src_part_size - 1) / pl->src_part_size;
+  uint64_t nblocks = (uint64_t)pl->nsrc_parts * pl->nparts;
   if (nblocks > UINT32_MAX - 1) return RK_E_RANGE;
   pl->nblocks = (uint32_t)nblocks;
   pl->blk_seg = calloc(nblocks + 1, sizeof *pl->blk_seg);
@@ -200,9 +205,9 @@ int pr_plan_build(const rk_graph *g, pr_plan_shape sh, pr_plan *pl) {
   pl->expected = malloc(pl->nparts * sizeof *pl->expected);
   pl->idle = malloc(pl->nparts * sizeof *pl->idle);
   pl->inv_deg = malloc(g->n * sizeof *pl->inv_deg);
-  uint32_t *mark = calloc(pl->nparts, sizeof *mark);
-  uint32_t *cnt = calloc(pl->nparts, sizeof *cnt);
-  uint64_t *seg_of = calloc(pl->nparts, sizeof *seg_of);
+  uint32_t *mark = calloc(pl->nsrc_parts, sizeof *mark);
+  uint32_t *cnt = calloc(pl->nsrc_parts, sizeof *cnt);
+  uint64_t *seg_of = calloc(pl->nsrc_parts, sizeof *seg_of);
   int rc = RK_E_NOMEM;
   if (!pl->blk_seg || !pl->part_lo || !pl->expected || !pl->idle || !pl->inv_deg || !mark ||
       !cnt || !seg_of)
@@ -218,7 +223,7 @@ int pr_plan_build(const rk_graph *g, pr_plan_shape sh, pr_plan *pl) {
   uint32_t *seg_len = malloc((pl->nsegs ? pl->nsegs : 1) * sizeof *seg_len);
   if (pl->seg_node && pl->seg_src && pl->src && cursor && tmp_src && seg_len) {
     memcpy(cursor, pl->blk_seg, nblocks * sizeof *cursor);
-    memset(mark, 0, pl->nparts * sizeof *mark);
+    memset(mark, 0, pl->nsrc_parts * sizeof *mark);
     fill_blocks(g, pl, cursor, mark, seg_of, cnt, tmp_src, seg_len);
     reorder_sources(pl, tmp_src, seg_len);
     rc = RK_OK;

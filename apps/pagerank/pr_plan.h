@@ -6,17 +6,20 @@
 #include "ringk/graph.h"
 
 /* What to cut a graph into: about nparts partitions (at least 1, at most
- * n); batches of `batch` entries (a multiple of RK_LANES_MAX up to
+ * n), the targets' and, unless src_parts says otherwise (0: as many), the
+ * sources'; batches of `batch` entries (a multiple of RK_LANES_MAX up to
  * PR_BATCH_MAX, else RK_E_INVAL); segments of at most seg_max sources (0:
  * no limit); about `leaves` leaves (at least 1). */
 typedef struct pr_plan_shape {
-  uint32_t nparts, batch, seg_max, leaves;
+  uint32_t nparts, batch, seg_max, leaves, src_parts;
 } pr_plan_shape;
 
 typedef struct pr_plan {
   uint32_t nparts;
   uint32_t batch;      /* entries a pr_contrib carries (pr_state.batch) */
   uint32_t part_size;  /* nodes per partition (the last may have fewer) */
+  uint32_t nsrc_parts; /* source partitions: block b = p * nparts + q */
+  uint32_t src_part_size;
   uint32_t seg_max;    /* sources a segment holds at most; 0: no limit */
   uint32_t nblocks;
   uint32_t nleaves;

@@ -16,13 +16,15 @@
  *                     [--no-snap] [--tol T] [--reps R]
  *                     [--parts P] [--workers W] [--threads T] [--batch B]
  *                     [--fanout F] [--aggregators A] [--senders S]
- *                     [--leaves L] [--seg-max S] [--fin-piece N] [--out FILE]
+ *                     [--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P]
+ *                     [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
  * contribution message carries), --fanout (pr_go a split sends),
  * --aggregators (aggregator kernels, each with its own inbox), --senders
  * (sender kernels, each with its own inbox), --leaves (pr_go leaves an
- * iteration is cut into), --seg-max (sources an entry sums at most) and
+ * iteration is cut into), --seg-max (sources an entry sums at most), --src-parts (source
+ * partitions, by which a target's in-edges are split into entries) and
  * --fin-piece (nodes a worker finishes of a partition at most) override the
  * driver's choices (0: its own), to compare shapes; the shape column says
  * what ran, and batches/iter how many contribution messages an iteration
@@ -63,6 +65,7 @@ static const struct {
     {"--fanout", offsetof(pr_mp_opts, fanout)},    {"--aggregators", offsetof(pr_mp_opts, aggregators)},
     {"--senders", offsetof(pr_mp_opts, senders)},  {"--leaves", offsetof(pr_mp_opts, leaves)},
     {"--seg-max", offsetof(pr_mp_opts, seg_max)},  {"--fin-piece", offsetof(pr_mp_opts, fin_piece)},
+    {"--src-parts", offsetof(pr_mp_opts, src_parts)},
 };
 
 /* Sets the shape field that flag a names to v; 0 if a is no shape flag. */
@@ -157,7 +160,7 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
     snprintf(workers, sizeof workers, "%u x %u", st.workers, st.threads);
   else
     snprintf(workers, sizeof workers, "%u", st.workers);
-  snprintf(shape, sizeof shape, "%u / %s / %u / %u / %u / %u / %u / %u / %u", st.nparts, workers,
+  snprintf(shape, sizeof shape, "%u x %u / %s / %u / %u / %u / %u / %u / %u / %u", st.nparts, st.src_parts, workers,
            st.batch, st.fanout, st.aggregators, st.senders, st.leaves, st.seg_max, st.fin_piece);
   fprintf(o->out, "| %s | %u | %llu | %u | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.1f | %.1e | %s | %llu |\n",
           name, g->n, (unsigned long long)g->m, iters, kind, ref_it / 1e6, mp_it / 1e6, mp_it / ref_it,
@@ -210,7 +213,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S] [--no-snap] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--aggregators 1..64] [--senders 1..64] "
-                    "[--leaves L] [--seg-max S] [--fin-piece N] [--out FILE]\n");
+                    "[--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P] [--out FILE]\n");
     return 2;
   }
   fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
@@ -219,7 +222,7 @@ int main(int argc, char **argv) {
   fprintf(o.out, "| graph | nodes | edges | iters | reference | reference ms/iter | "
                  "ring kernels ms/iter | ratio | reference Gedges/s | ring kernels Gedges/s | "
                  "setup ms | L1 vs reference | "
-                 "parts / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max / "
+                 "parts (x source parts) / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max / "
                  "fin piece | "
                  "batches/iter |\n"
                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");

@@ -22,16 +22,16 @@ static double tolerance = 1e-12;
 
 /* A shape: partitions, batch entries, split fanout, aggregator kernels,
  * workers, sender kernels, leaves, sources a segment holds, nodes a
- * finish piece holds (0: the driver's choice). */
+ * finish piece holds, source partitions (0: the driver's choice). */
 typedef struct shape {
-  uint32_t nparts, batch, fanout, aggs, workers, senders, leaves, seg_max, fin_piece;
+  uint32_t nparts, batch, fanout, aggs, workers, senders, leaves, seg_max, fin_piece, src_parts;
 } shape;
 
 static pr_mp_opts opts_of(shape sh) {
   pr_mp_opts o = {.backend = backend, .nparts = sh.nparts, .workers = sh.workers,
                   .batch = sh.batch, .fanout = sh.fanout, .aggregators = sh.aggs,
                   .senders = sh.senders, .leaves = sh.leaves, .seg_max = sh.seg_max,
-                  .fin_piece = sh.fin_piece};
+                  .fin_piece = sh.fin_piece, .src_parts = sh.src_parts};
   return o;
 }
 
@@ -57,9 +57,9 @@ static void compare_shape(const char *name, const rk_graph *g, const rk_pagerank
     if (!(l1 <= tolerance))
       fprintf(stderr,
               "%s (nparts %u, batch %u, fanout %u, aggregators %u, workers %u, senders %u, "
-              "leaves %u, seg_max %u, fin_piece %u): L1 distance %.3e\n",
+              "leaves %u, seg_max %u, fin_piece %u, src_parts %u): L1 distance %.3e\n",
               name, sh.nparts, sh.batch, sh.fanout, sh.aggs, sh.workers, sh.senders, sh.leaves,
-              sh.seg_max, sh.fin_piece, l1);
+              sh.seg_max, sh.fin_piece, sh.src_parts, l1);
     CHECK(l1 <= tolerance);
     CHECK(fabs(sum - 1.0) < 1e-9);
     CHECK(fabs(mp.l1_change - ref.l1_change) <= tolerance);
@@ -78,7 +78,7 @@ static void check_refused(const rk_graph *g, shape sh) {
 
 static void compare(const char *name, const rk_graph *g, const rk_pagerank_params *prm,
                     uint32_t nparts) {
-  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0, 0, 0, 0, 0, 0});
+  compare_shape(name, g, prm, (shape){nparts, 0, 0, 0, 0, 0, 0, 0, 0, 0});
 }
 
 static void edges(const char *name, uint32_t n, uint64_t m, const uint32_t *s, const uint32_t *d) {
@@ -112,24 +112,30 @@ static void test_rmat(void) {
    * are not a multiple of 32, or exceed the most, are refused. */
   uint32_t batches[] = {32, 96, 256};
   for (int i = 0; i < 3; i++)
-    compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0, 0, 0, 0, 0, 0});
+    compare_shape("rmat-12", &g, NULL, (shape){5, batches[i], 0, 0, 0, 0, 0, 0, 0, 0});
   uint32_t refused[] = {31, 100, PR_BATCH_MAX + 32};
-  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0, 0, 0, 0, 0, 0});
+  for (int i = 0; i < 3; i++) check_refused(&g, (shape){5, refused[i], 0, 0, 0, 0, 0, 0, 0, 0});
   /* Splits into two (the deepest tree), an odd count (uneven children)
    * and one child per lane; one child, or more than a warp has lanes, are
    * refused. 64 partitions give 4096 blocks, so the tree is deep. */
   uint32_t fanouts[] = {2, 3, PR_FANOUT_MAX};
   for (int i = 0; i < 3; i++)
-    compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0, 0, 0, 0, 0, 0});
+    compare_shape("rmat-12", &g, NULL, (shape){64, 0, fanouts[i], 0, 0, 0, 0, 0, 0, 0});
   uint32_t bad_fanouts[] = {1, PR_FANOUT_MAX + 1};
-  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0, 0, 0, 0, 0, 0});
+  for (int i = 0; i < 2; i++) check_refused(&g, (shape){5, 0, bad_fanouts[i], 0, 0, 0, 0, 0, 0, 0});
   /* One aggregator, two and three (partitions shared unevenly), one a
    * partition, and more than partitions (cut to one a partition); more
    * than PR_AGGREGATORS_MAX are refused. */
   uint32_t aggs[] = {1, 2, 3, 5, PR_AGGREGATORS_MAX};
   for (int i = 0; i < 5; i++)
-    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i], 0, 0, 0, 0, 0});
-  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1, 0, 0, 0, 0, 0});
+    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, aggs[i], 0, 0, 0, 0, 0, 0});
+  check_refused(&g, (shape){5, 0, 0, PR_AGGREGATORS_MAX + 1, 0, 0, 0, 0, 0, 0});
+  /* Source partitions: one (the default), fewer than the partitions, as
+   * many, and more (each block then sums a target's sources from a
+   * narrower range, so a target has more entries). */
+  uint32_t src_parts[] = {1, 2, 5, 64};
+  for (int i = 0; i < 4; i++)
+    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 0, 0, 0, 0, 0, 0, src_parts[i]});
   /* Not converging is an error from both, after the same iterations. */
   rk_pagerank_params few = {0.85, 1e-15, 3};
   compare("rmat-12 max_iter 3", &g, &few, 0);
@@ -146,8 +152,8 @@ static void test_senders(void) {
   CHECK_OK(rk_graph_rmat(&g, 14, 16, 7));
   uint32_t senders[] = {1, 2, 3, 5, PR_SENDERS_MAX};
   for (int i = 0; i < 5; i++)
-    compare_shape("rmat-14", &g, NULL, (shape){8, 0, 2, 0, 6, senders[i], 0, 0, 0});
-  check_refused(&g, (shape){8, 0, 0, 0, 6, PR_SENDERS_MAX + 1, 0, 0, 0});
+    compare_shape("rmat-14", &g, NULL, (shape){8, 0, 2, 0, 6, senders[i], 0, 0, 0, 0});
+  check_refused(&g, (shape){8, 0, 0, 0, 6, PR_SENDERS_MAX + 1, 0, 0, 0, 0});
   rk_graph_free(&g);
 }
 
@@ -161,17 +167,17 @@ static void test_leaves_and_segments(void) {
   CHECK_OK(rk_graph_rmat(&g, 12, 8, 3));
   uint32_t leaves[] = {1, 3, 17, 1000000};
   for (int i = 0; i < 4; i++)
-    compare_shape("rmat-12", &g, NULL, (shape){7, 0, 3, 0, 0, 0, leaves[i], 0, 0});
+    compare_shape("rmat-12", &g, NULL, (shape){7, 0, 3, 0, 0, 0, leaves[i], 0, 0, 0});
   uint32_t segs[] = {1, 2, 7};
   for (int i = 0; i < 3; i++)
-    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 0, 0, 0, 9, segs[i], 0});
+    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 0, 0, 0, 9, segs[i], 0, 0});
   rk_graph_free(&g);
   /* a star's hub: every edge into node 0, one partition holding none */
   static const uint32_t ss[] = {1, 2, 3, 4, 5, 6, 7, 8}, sd[] = {0, 0, 0, 0, 0, 0, 0, 0};
   CHECK_OK(rk_graph_from_edges(&g, 9, 8, ss, sd));
   for (uint32_t seg = 1; seg <= 3; seg++)
     for (uint32_t l = 1; l <= 4; l++)
-      compare_shape("star", &g, NULL, (shape){3, 0, 2, 0, 0, 0, l, seg, 0});
+      compare_shape("star", &g, NULL, (shape){3, 0, 2, 0, 0, 0, l, seg, 0, 0});
   rk_graph_free(&g);
 }
 
@@ -184,21 +190,21 @@ static void test_finish_pieces(void) {
   CHECK_OK(rk_graph_rmat(&g, 12, 8, 5));
   uint32_t pieces[] = {1, 7, 300, 5000};
   for (int i = 0; i < 4; i++) {
-    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 1, 0, 0, 0, 0, pieces[i]});
-    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 3, 4, 0, 0, 0, pieces[i]});
+    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 1, 0, 0, 0, 0, pieces[i], 0});
+    compare_shape("rmat-12", &g, NULL, (shape){5, 0, 0, 3, 4, 0, 0, 0, pieces[i], 0});
   }
   rk_graph_free(&g);
   /* Pieces go to the aggregator's own inbox, so they are cut only when it
    * holds them all: R-MAT 16's 65536 one-node pieces for one aggregator
    * do not fit, and its partitions are finished whole. */
   CHECK_OK(rk_graph_rmat(&g, 16, 2, 5));
-  pr_mp_opts o = opts_of((shape){1, 0, 0, 1, 0, 0, 0, 0, 1});
+  pr_mp_opts o = opts_of((shape){1, 0, 0, 1, 0, 0, 0, 0, 1, 0});
   pr_mp_stats st;
   rk_pagerank_result r;
   CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
   CHECK_EQ_INT(st.fin_piece, 0);
   rk_pagerank_result_free(&r);
-  compare_shape("rmat-16", &g, NULL, (shape){1, 0, 0, 1, 0, 0, 0, 0, 1});
+  compare_shape("rmat-16", &g, NULL, (shape){1, 0, 0, 1, 0, 0, 0, 0, 1, 0});
   rk_graph_free(&g);
 }
 

@@ -5,9 +5,10 @@
  * cut must cover every segment once, in order, begin each leaf where a
  * batch begins (so no batch is split and an iteration sends no more
  * batches than its blocks need), keep leaves near equal weight, and give
- * every partition at least one batch. Checked on R-MAT graphs, a star and
- * a graph with no edges, across partitions, batches, segment limits and
- * leaf counts. */
+ * every partition at least one batch; and each block (p, q) must hold
+ * only targets of partition q and sources of source partition p. Checked
+ * on R-MAT graphs, a star and a graph with no edges, across partitions,
+ * source partitions, batches, segment limits and leaf counts. */
 #include <stdio.h>
 
 #include "check.h"
@@ -23,6 +24,26 @@ static uint64_t chunks_of(const pr_plan *pl) {
   for (uint32_t b = 0; b < pl->nblocks; b++)
     c += (pl->blk_seg[b + 1] - pl->blk_seg[b] + pl->batch - 1) / pl->batch;
   return c;
+}
+
+/* Block (p, q) holds targets of partition q, each segment's sources are
+ * in source partition p and are at most seg_max, and there are as many
+ * source partitions as asked (as partitions when 0, at most n). */
+static void check_blocks(const rk_graph *g, const pr_plan *pl, pr_plan_shape sh) {
+  uint32_t asked = sh.src_parts ? sh.src_parts : pl->nparts;
+  CHECK(pl->nsrc_parts <= (asked < g->n ? asked : g->n));
+  CHECK((uint64_t)pl->nsrc_parts * pl->src_part_size >= g->n);
+  CHECK_EQ_INT(pl->nblocks, (uint64_t)pl->nsrc_parts * pl->nparts);
+  for (uint32_t b = 0; b < pl->nblocks; b++) {
+    uint32_t p = b / pl->nparts, q = b % pl->nparts;
+    for (uint64_t s = pl->blk_seg[b]; s < pl->blk_seg[b + 1]; s++) {
+      CHECK(pl->seg_node[s] >= pl->part_lo[q] && pl->seg_node[s] < pl->part_lo[q + 1]);
+      uint64_t len = pl->seg_src[s + 1] - pl->seg_src[s];
+      CHECK(len >= 1 && (pl->seg_max == 0 || len <= pl->seg_max));
+      for (uint64_t e = pl->seg_src[s]; e < pl->seg_src[s + 1]; e++)
+        CHECK(pl->src[e] / pl->src_part_size == p);
+    }
+  }
 }
 
 static void check_plan(const char *name, const rk_graph *g, pr_plan_shape sh) {
@@ -71,16 +92,17 @@ static void check_plan(const char *name, const rk_graph *g, pr_plan_shape sh) {
     expected += pl.expected[q];
     idle += pl.idle[q];
     uint64_t into_q = 0;
-    for (uint32_t p = 0; p < pl.nparts; p++) {
+    for (uint32_t p = 0; p < pl.nsrc_parts; p++) {
       uint64_t b = (uint64_t)p * pl.nparts + q;
       into_q += pl.blk_seg[b + 1] - pl.blk_seg[b];
     }
     CHECK_EQ_INT(pl.idle[q], into_q == 0);
   }
   CHECK_EQ_INT(expected, chunks + idle);
+  check_blocks(g, &pl, sh);
   if (rk_test_failures != bad)
-    fprintf(stderr, "%s: nparts %u, batch %u, seg_max %u, leaves %u\n", name, sh.nparts,
-            sh.batch, sh.seg_max, sh.leaves);
+    fprintf(stderr, "%s: nparts %u, batch %u, seg_max %u, leaves %u, src_parts %u\n", name,
+            sh.nparts, sh.batch, sh.seg_max, sh.leaves, sh.src_parts);
   pr_plan_free(&pl);
 }
 
@@ -89,20 +111,23 @@ static void check_shapes(const char *name, const rk_graph *g) {
   static const uint32_t batches[] = {32, 64, 256};
   static const uint32_t segs[] = {0, 1, 7, 32};
   static const uint32_t leaves[] = {1, 2, 5, 64, 256, 100000};
+  static const uint32_t src_parts[] = {0, 1, 5};
   for (int a = 0; a < 4; a++)
     for (int b = 0; b < 3; b++)
       for (int c = 0; c < 4; c++)
         for (int d = 0; d < 6; d++)
-          check_plan(name, g, (pr_plan_shape){parts[a], batches[b], segs[c], leaves[d]});
+          for (int e = 0; e < 3; e++)
+            check_plan(name, g,
+                       (pr_plan_shape){parts[a], batches[b], segs[c], leaves[d], src_parts[e]});
 }
 
 /* Batches that are not a multiple of the lanes, or too large, and an empty
  * graph are refused. */
 static void check_refused(const rk_graph *g) {
   pr_plan pl;
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 48, 0, 4}, &pl), RK_E_INVAL);
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, PR_BATCH_MAX + 32, 0, 4}, &pl), RK_E_INVAL);
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 0, 0, 4}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 48, 0, 4, 0}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, PR_BATCH_MAX + 32, 0, 4, 0}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 0, 0, 4, 0}, &pl), RK_E_INVAL);
 }
 
 int main(void) {
