@@ -60,7 +60,15 @@
 /* CUDA: nodes of a partition one worker finishes at most (pr_finish). */
 #define PR_GPU_FIN_PIECE 4096u
 #define PR_GPU_SMALL_BATCH 64u
-#define PR_GPU_SMALL_EDGES (1ull << 22) /* lane-parallel kernels below this: small batches */
+/* Below PR_GPU_SMALL_EDGES, batches of the warp-wide kernels. On an H200
+ * (one source partition, tol 1e-10, median of 3, two interleaved rounds),
+ * 128 against 256 took the ring kernels' iteration of email-Eu-core from
+ * 0.061-0.063 to 0.051-0.053 ms, p2p-Gnutella08 0.081-0.082 to
+ * 0.073-0.078, ca-GrQc 0.062-0.064 to 0.058-0.060, wiki-Vote 0.099-0.105
+ * to 0.090-0.093 and R-MAT 16 0.171-0.177 to 0.155-0.156; p2p-Gnutella31
+ * and R-MAT 14 within their noise, R-MAT 18 (2^22 edges) 3-6 % slower. */
+#define PR_GPU_WIDE_SMALL_BATCH 128u
+#define PR_GPU_SMALL_EDGES (1ull << 22) /* below this: smaller batches */
 /* Children of a split pr_go: a kernel with lanes sends them from several
  * lanes at once, others one after another. On an H200 (ms an iteration,
  * median of 3), the SNAP graphs with lanes took 1.39 summed at 16 against
@@ -206,8 +214,8 @@ static int gpu_wide(uint64_t leaves, uint32_t workers, uint32_t threads) {
 static uint32_t default_batch(int cuda, uint64_t m, uint64_t leaves, uint32_t workers,
                               uint32_t threads) {
   if (!cuda) return m < PR_CPU_BIG_EDGES ? PR_CPU_SMALL_BATCH : PR_CPU_BATCH;
-  return gpu_wide(leaves, workers, threads) || m >= PR_GPU_SMALL_EDGES ? PR_GPU_BATCH
-                                                                        : PR_GPU_SMALL_BATCH;
+  if (m >= PR_GPU_SMALL_EDGES) return PR_GPU_BATCH;
+  return gpu_wide(leaves, workers, threads) ? PR_GPU_WIDE_SMALL_BATCH : PR_GPU_SMALL_BATCH;
 }
 
 static uint32_t default_fanout(int wide) { return wide ? PR_FANOUT_LANES : PR_FANOUT; }
