@@ -354,9 +354,14 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   return rc;
 }
 
-/* CUDA: nparts^2 blocks of at least PR_GPU_BLOCK_EDGES edges each: small
- * graphs get few partitions (each partition adds messages to every
- * iteration), large ones PR_GPU_PARTS or PR_GPU_BIG_PARTS. */
+/* CUDA: as many partitions as nparts^2 blocks of at least
+ * PR_GPU_BLOCK_EDGES edges each would make (the rule was measured with as
+ * many source partitions as partitions): small graphs get few partitions
+ * (each partition adds messages to every iteration), large ones
+ * PR_GPU_PARTS or PR_GPU_BIG_PARTS. With one source partition, 1 to 16
+ * partitions moved no SNAP graph or R-MAT 14-18 out of its noise on an
+ * H200 but p2p-Gnutella31, slower with fewer (docs/GPU-RESULTS.md, the
+ * tenth round). */
 static uint32_t gpu_parts(uint64_t m) {
   uint32_t most = m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_PARTS : PR_GPU_PARTS, p = 1;
   while (p < most && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
