@@ -23,9 +23,10 @@
  * contribution message carries), --fanout (pr_go a split sends),
  * --aggregators (aggregator kernels, each with its own inbox), --senders
  * (sender kernels, each with its own inbox), --leaves (pr_go leaves an
- * iteration is cut into), --seg-max (sources an entry sums at most), --src-parts (source
- * partitions, by which a target's in-edges are split into entries) and
- * --fin-piece (nodes a worker finishes of a partition at most) override the
+ * iteration is cut into), --seg-max (sources an entry sums at most),
+ * --src-parts (source partitions, by which a target's in-edges are split
+ * into entries) and --fin-piece (nodes a worker finishes of a partition at
+ * most) override the
  * driver's choices (0: its own), to compare shapes; the shape column says
  * what ran, and batches/iter how many contribution messages an iteration
  * sends (spread over the aggregators' inboxes).
@@ -160,8 +161,9 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
     snprintf(workers, sizeof workers, "%u x %u", st.workers, st.threads);
   else
     snprintf(workers, sizeof workers, "%u", st.workers);
-  snprintf(shape, sizeof shape, "%u x %u / %s / %u / %u / %u / %u / %u / %u / %u", st.nparts, st.src_parts, workers,
-           st.batch, st.fanout, st.aggregators, st.senders, st.leaves, st.seg_max, st.fin_piece);
+  snprintf(shape, sizeof shape, "%u x %u / %s / %u / %u / %u / %u / %u / %u / %u", st.nparts,
+           st.src_parts, workers, st.batch, st.fanout, st.aggregators, st.senders, st.leaves,
+           st.seg_max, st.fin_piece);
   fprintf(o->out, "| %s | %u | %llu | %u | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.1f | %.1e | %s | %llu |\n",
           name, g->n, (unsigned long long)g->m, iters, kind, ref_it / 1e6, mp_it / 1e6, mp_it / ref_it,
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
