@@ -26,10 +26,9 @@
  * iteration is cut into), --seg-max (sources an entry sums at most),
  * --src-parts (source partitions, by which a target's in-edges are split
  * into entries) and --fin-piece (nodes a worker finishes of a partition at
- * most) override the
- * driver's choices (0: its own), to compare shapes; the shape column says
- * what ran, and batches/iter how many contribution messages an iteration
- * sends (spread over the aggregators' inboxes).
+ * most) override the driver's choices (0: its own), to compare shapes; the
+ * shape column says what ran, and batches/iter how many contribution
+ * messages an iteration sends (spread over the aggregators' inboxes).
  * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;
  * --no-snap leaves the SNAP graphs out.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
