@@ -2,7 +2,8 @@
 """plot_check.py - scripts/plot_results.py reads the benchmarks' tables right.
 
 Feeds it one table of each kind the benchmarks print, with known values,
-plus a table it must leave alone, and checks what it parsed (values in
+plus two it must leave alone (one a summary that quotes rk_bench_cuda's
+first columns), and checks what it parsed (values in
 base units, the table's own ratio, row labels, the headings a table sits
 under), that bad cells are named errors, that a file with no benchmark
 table is an error, and that the SVGs it writes are SVG and the same bytes
@@ -57,6 +58,12 @@ TABLES = """# Results
 | tool | result |
 |---|---|
 | memcheck | clean |
+
+A summary that quotes rk_bench_cuda (a median and its p99 in one cell):
+
+| measure | ringk | floor | ratio | goal |
+|---|---|---|---|---|
+| K2K one-way latency, median / p99 | 3521 / 3911 ns | 507 / 595 ns | 6.94 / 6.57 | <= 1.3x |
 """
 
 failures = 0
@@ -78,9 +85,9 @@ def load(path):
 
 def check_parsing(pr):
     tables = list(pr.read_tables(TABLES))
-    check(len(tables) == 5, "five tables found (got %d)" % len(tables))
+    check(len(tables) == 6, "six tables found (got %d)" % len(tables))
     kinds = [pr.kind_of(h) for _, h, _ in tables]
-    check(kinds == ["cuda", "pagerank", "queue-one", "queue-mpmc", None], "kinds %r" % kinds)
+    check(kinds == ["cuda", "pagerank", "queue-one", "queue-mpmc", None, None], "kinds %r" % kinds)
     check(tables[2][0] == "Run 1 / One thread", "heading %r" % tables[2][0])
     cuda = pr.parse_cuda(tables[0][2])
     check(cuda[0][1:] == (4197.0, 579.0, "time"), "latency in ns: %r" % (cuda[0],))
