@@ -17,6 +17,7 @@ typedef struct pr_report {
   const char *label;
   double load_s, compute_s;
   int rc;
+  const char *ran; /* the backend that ran: auto's choice */
 } pr_report;
 
 static void usage(void) {
@@ -211,7 +212,7 @@ static int compute(const pr_opts *o, const rk_graph *g, rk_pagerank_result *res,
   double t0 = now_s();
   cli_progress prog;
   cli_progress_start(&prog, "computing PageRank");
-  rep->rc = pr_run(o->backend, g, &o->params, res);
+  rep->rc = pr_run(o->backend, g, &o->params, res, &rep->ran);
   cli_progress_stop(&prog);
   rep->compute_s = now_s() - t0;
   switch (rep->rc) {
@@ -279,11 +280,11 @@ static void print_json(const pr_opts *o, const rk_graph *g, const rk_pagerank_re
   fputs("{\"graph\":", stdout);
   json_string(rep->label);
   printf(",\"nodes\":%" PRIu32 ",\"edges\":%" PRIu64 ",\"backend\":\"%s\""
-         ",\"alpha\":%.17g,\"tol\":%.17g,\"max_iter\":%" PRIu32
+         ",\"backend_requested\":\"%s\",\"alpha\":%.17g,\"tol\":%.17g,\"max_iter\":%" PRIu32
          ",\"converged\":%s,\"iterations\":%" PRIu32 ",\"l1_change\":%.17g"
          ",\"load_seconds\":%.9f,\"compute_seconds\":%.9f"
          ",\"messages\":%" PRIu64 ",\"messages_per_second\":%.17g,\"top\":[",
-         g->n, g->m, pr_backend_name(o->backend), o->params.alpha, o->params.tol,
+         g->n, g->m, rep->ran, pr_backend_name(o->backend), o->params.alpha, o->params.tol,
          o->params.max_iter, rep->rc == RK_OK ? "true" : "false", r->iterations,
          r->l1_change, rep->load_s, rep->compute_s, r->messages, msg_rate(r, rep));
   for (uint64_t i = 0; i < k; i++)
@@ -296,14 +297,14 @@ static void print_text(const pr_opts *o, const rk_graph *g, const rk_pagerank_re
   printf("graph:          %s\n"
          "nodes:          %" PRIu32 "\n"
          "edges:          %" PRIu64 "\n"
-         "backend:        %s\n"
+         "backend:        %s%s\n"
          "iterations:     %" PRIu32 "%s\n"
          "l1 change:      %.3e (limit %.3e)\n"
          "load time:      %.6f s\n"
          "compute time:   %.6f s\n"
          "messages sent:  %" PRIu64 "\n"
          "msg/s:          %.4g\n",
-         rep->label, g->n, g->m, pr_backend_name(o->backend), r->iterations,
+         rep->label, g->n, g->m, rep->ran, o->backend == PR_AUTO ? " (auto)" : "", r->iterations,
          rep->rc == RK_OK ? "" : " (not converged)", r->l1_change,
          g->n * o->params.tol, rep->load_s, rep->compute_s, r->messages,
          msg_rate(r, rep));

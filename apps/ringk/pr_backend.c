@@ -21,13 +21,17 @@ int pr_backend_parse(const char *name, pr_backend *out) {
 const char *pr_backend_name(pr_backend b) { return NAMES[b]; }
 
 int pr_run(pr_backend b, const rk_graph *g, const rk_pagerank_params *params,
-           rk_pagerank_result *result) {
+           rk_pagerank_result *result, const char **ran) {
   pr_mp_opts o = {.backend = RK_BACKEND_AUTO};
+  *ran = pr_backend_name(b);
   switch (b) {
   case PR_REFERENCE: return rk_pagerank_reference(g, params, result);
   case PR_AUTO: break;
   case PR_CPU: o.backend = RK_BACKEND_CPU; break;
   case PR_CUDA: o.backend = RK_BACKEND_CUDA; break;
   }
-  return pr_mp_run(g, params, &o, result, NULL);
+  pr_mp_stats st = {0};
+  int rc = pr_mp_run(g, params, &o, result, &st);
+  if (st.backend) *ran = st.backend;
+  return rc;
 }

@@ -19,8 +19,9 @@ int pr_backend_parse(const char *name, pr_backend *out);
 const char *pr_backend_name(pr_backend b);
 
 /* rk_pagerank_reference()'s contract; RK_E_NO_BACKEND where the backend is
- * not available in this build. */
+ * not available in this build. *ran names what ran ("reference", "cpu" or
+ * "cuda": auto's choice), or b when nothing could. */
 int pr_run(pr_backend b, const rk_graph *g, const rk_pagerank_params *params,
-           rk_pagerank_result *result);
+           rk_pagerank_result *result, const char **ran);
 
 #endif

@@ -77,12 +77,22 @@ def check_backends(ringk, graph, tmp):
                 expect(doc["converged"] is True, f"{backend} converges on {src}")
                 expect((doc["messages"] > 0) == (backend == "cpu"),
                        f"{backend} counts its messages: {doc['messages']}")
+                expect(doc["backend"] == backend and doc["backend_requested"] == backend,
+                       f"--backend {backend} reported as {doc['backend']!r} "
+                       f"(asked {doc['backend_requested']!r})")
             except (ValueError, KeyError) as e:
                 expect(False, f"--json with --backend {backend}: {e}: {out!r}")
         ref, cpu = read_ranks(files["reference"]), read_ranks(files["cpu"])
         expect(set(ref) == set(cpu), f"same nodes from both backends on {src}")
         l1 = sum(abs(ref[v] - cpu.get(v, 0.0)) for v in ref)
         expect(l1 <= 1e-12, f"cpu ranks within 1e-12 of the reference on {src}: {l1}")
+    # auto reports the backend it chose, in JSON and in the summary.
+    doc = json.loads(expect_exit(ringk, 0, ["pagerank", graph, "--json"]))
+    expect(doc["backend"] in ("cpu", "cuda") and doc["backend_requested"] == "auto",
+           f"auto reported as {doc['backend']!r} (asked {doc['backend_requested']!r})")
+    text = expect_exit(ringk, 0, ["pagerank", graph])
+    expect(f"backend:        {doc['backend']} (auto)\n" in text,
+           f"the summary names auto's choice: {text!r}")
     # cuda runs where it is built and a GPU is present, else says why not.
     rc, _, err = run(ringk, "pagerank", graph, "--backend", "cuda")
     expect(rc == 0 or (rc == 1 and "backend 'cuda' is not available" in err),
