@@ -111,12 +111,12 @@ static void check_shapes(const char *name, const rk_graph *g) {
   static const uint32_t batches[] = {32, 64, 256};
   static const uint32_t segs[] = {0, 1, 7, 32};
   static const uint32_t leaves[] = {1, 2, 5, 64, 256, 100000};
-  static const uint32_t src_parts[] = {0, 1, 5};
+  static const uint32_t src_parts[] = {0, 1, 5, 64}; /* 64: more than the star has nodes */
   for (int a = 0; a < 4; a++)
     for (int b = 0; b < 3; b++)
       for (int c = 0; c < 4; c++)
         for (int d = 0; d < 6; d++)
-          for (int e = 0; e < 3; e++)
+          for (int e = 0; e < 4; e++)
             check_plan(name, g,
                        (pr_plan_shape){parts[a], batches[b], segs[c], leaves[d], src_parts[e]});
 }
