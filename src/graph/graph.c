@@ -4,12 +4,57 @@
 #include <string.h>
 #include "graph/graph_int.h"
 
-int rk_csr_begin(rk_graph *g, uint32_t n) {
+/* Blocks of nodes a batch is grouped by: up to 1024, so that a block's
+ * offsets (8 bytes a node) stay in cache while its edges are written. */
+#define RK_CSR_BLOCK_BITS 10u
+
+int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, size_t batch) {
+  memset(b, 0, sizeof *b);
   memset(g, 0, sizeof *g);
+  b->g = g;
+  unsigned bits = 0;
+  while (bits < 32 && ((uint64_t)1 << bits) < n) bits++;
+  b->shift = bits > RK_CSR_BLOCK_BITS ? bits - RK_CSR_BLOCK_BITS : 0;
+  b->nblocks = (uint32_t)(((uint64_t)n + (1ull << b->shift) - 1) >> b->shift);
   g->n = n;
   g->out_off = calloc((size_t)n + 1, sizeof *g->out_off);
   g->in_off = calloc((size_t)n + 1, sizeof *g->in_off);
-  return g->out_off && g->in_off ? RK_OK : RK_E_NOMEM;
+  b->at = malloc(((size_t)b->nblocks + 1) * sizeof *b->at);
+  if (batch == 0) batch = 1;
+  b->key = malloc(batch * sizeof *b->key);
+  b->val = malloc(batch * sizeof *b->val);
+  return g->out_off && g->in_off && b->at && b->key && b->val ? RK_OK : RK_E_NOMEM;
+}
+
+/* Copies the batch's (key, val) pairs into b->key and b->val grouped by
+ * the key's block, keeping their order within a block. */
+static void group_by_block(rk_csr_builder *b, const uint32_t *key, const uint32_t *val,
+                           size_t k) {
+  memset(b->at, 0, ((size_t)b->nblocks + 1) * sizeof *b->at);
+  for (size_t i = 0; i < k; i++) b->at[(key[i] >> b->shift) + 1]++;
+  for (uint32_t i = 0; i < b->nblocks; i++) b->at[i + 1] += b->at[i];
+  for (size_t i = 0; i < k; i++) {
+    uint64_t j = b->at[key[i] >> b->shift]++;
+    b->key[j] = key[i];
+    b->val[j] = val[i];
+  }
+}
+
+void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
+  rk_graph *g = b->g;
+  group_by_block(b, src, dst, k);
+  for (size_t j = 0; j < k; j++) g->out_off[b->key[j] + 1]++;
+  group_by_block(b, dst, src, k);
+  for (size_t j = 0; j < k; j++) g->in_off[b->key[j] + 1]++;
+}
+
+/* After rk_csr_reserve, off[u] is the next free slot of u's list. */
+void rk_csr_place(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
+  rk_graph *g = b->g;
+  group_by_block(b, src, dst, k);
+  for (size_t j = 0; j < k; j++) g->out_dst[g->out_off[b->key[j]]++] = b->val[j];
+  group_by_block(b, dst, src, k);
+  for (size_t j = 0; j < k; j++) g->in_src[g->in_off[b->key[j]]++] = b->val[j];
 }
 
 /* Turns the counts left at off[u + 1] into start offsets by a running sum:
@@ -19,7 +64,8 @@ static uint64_t counts_to_starts(uint64_t *off, uint32_t n) {
   return off[n];
 }
 
-int rk_csr_reserve(rk_graph *g) {
+int rk_csr_reserve(rk_csr_builder *b) {
+  rk_graph *g = b->g;
   g->m = counts_to_starts(g->out_off, g->n);
   counts_to_starts(g->in_off, g->n);
   if (g->m > SIZE_MAX / sizeof(uint32_t)) return RK_E_NOMEM;
@@ -36,9 +82,15 @@ static void ends_to_starts(uint64_t *off, uint32_t n) {
   off[0] = 0;
 }
 
-void rk_csr_end(rk_graph *g) {
-  ends_to_starts(g->out_off, g->n);
-  ends_to_starts(g->in_off, g->n);
+void rk_csr_end(rk_csr_builder *b, int ok) {
+  free(b->at);
+  free(b->key);
+  free(b->val);
+  if (ok) {
+    ends_to_starts(b->g->out_off, b->g->n);
+    ends_to_starts(b->g->in_off, b->g->n);
+  }
+  memset(b, 0, sizeof *b);
 }
 
 int rk_graph_from_edges(rk_graph *g, uint32_t n, uint64_t m,
@@ -48,18 +100,16 @@ int rk_graph_from_edges(rk_graph *g, uint32_t n, uint64_t m,
     return RK_E_INVAL;
   for (uint64_t e = 0; e < m; e++)
     if (src[e] >= n || dst[e] >= n) return RK_E_INVAL;
-  int rc = rk_csr_begin(g, n);
-  if (rc == RK_OK) {
-    for (uint64_t e = 0; e < m; e++) rk_csr_count(g, src[e], dst[e]);
-    rc = rk_csr_reserve(g);
-  }
-  if (rc) {
-    rk_graph_free(g);
-    return rc;
-  }
-  for (uint64_t e = 0; e < m; e++) rk_csr_place(g, src[e], dst[e]);
-  rk_csr_end(g);
-  return RK_OK;
+  rk_csr_builder b;
+  int rc = rk_csr_begin(&b, g, n, m < RK_CSR_BATCH ? (size_t)m : RK_CSR_BATCH);
+  for (uint64_t e = 0; rc == RK_OK && e < m; e += RK_CSR_BATCH)
+    rk_csr_count(&b, src + e, dst + e, m - e < RK_CSR_BATCH ? (size_t)(m - e) : RK_CSR_BATCH);
+  if (rc == RK_OK) rc = rk_csr_reserve(&b);
+  for (uint64_t e = 0; rc == RK_OK && e < m; e += RK_CSR_BATCH)
+    rk_csr_place(&b, src + e, dst + e, m - e < RK_CSR_BATCH ? (size_t)(m - e) : RK_CSR_BATCH);
+  rk_csr_end(&b, rc == RK_OK);
+  if (rc) rk_graph_free(g);
+  return rc;
 }
 
 int rk_graph_index_of(const rk_graph *g, uint64_t id, uint32_t *index) {

@@ -15,24 +15,34 @@ static inline uint64_t rk_mix64(uint64_t x) {
 }
 
 /* ---- CSR builder ------------------------------------------------------------
- * Edges are streamed twice in the same order: once to count degrees, once to
- * place them. Producers that can replay their edges (the generator) so never
- * hold an edge list. Sequence: begin, count each edge, reserve, place each
- * edge, end. rk_csr_begin zeroes g; on any error the caller frees g. */
-int rk_csr_begin(rk_graph *g, uint32_t n);
-int rk_csr_reserve(rk_graph *g);
-void rk_csr_end(rk_graph *g);
+ * Edges are streamed twice in the same order, in batches of at most
+ * RK_CSR_BATCH: once to count degrees, once to place them. Producers that
+ * can replay their edges (the generator) so never hold an edge list.
+ * Sequence: begin (with the largest batch to come, at most RK_CSR_BATCH),
+ * count each batch, reserve, place each batch, end. rk_csr_begin zeroes g; on any error the caller ends the builder (ok 0)
+ * and frees g. Each node's lists keep the stream's order.
+ *
+ * Why batches: a graph's offsets and lists are far larger than the caches,
+ * and an edge touched them at random, two cache misses a side. A batch is
+ * first grouped, stably, by blocks of nodes (a counting sort on the high
+ * bits), so that the offsets of the block being written stay in cache. */
+#define RK_CSR_BATCH (1u << 22)
 
-static inline void rk_csr_count(rk_graph *g, uint32_t u, uint32_t v) {
-  g->out_off[u + 1]++;
-  g->in_off[v + 1]++;
-}
+typedef struct rk_csr_builder {
+  rk_graph *g;
+  unsigned shift;    /* a node's block: node >> shift */
+  uint32_t nblocks;
+  uint64_t *at;      /* nblocks + 1: where each block's edges go */
+  uint32_t *key;     /* a batch's nodes, grouped by block */
+  uint32_t *val;     /* the other end of each */
+} rk_csr_builder;
 
-/* After rk_csr_reserve, off[u] is the next free slot of u's list. */
-static inline void rk_csr_place(rk_graph *g, uint32_t u, uint32_t v) {
-  g->out_dst[g->out_off[u]++] = v;
-  g->in_src[g->in_off[v]++] = u;
-}
+int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, size_t batch);
+void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);
+int rk_csr_reserve(rk_csr_builder *b);
+void rk_csr_place(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);
+/* Frees the builder's scratch; with ok, turns the offsets into the CSR's. */
+void rk_csr_end(rk_csr_builder *b, int ok);
 
 /* ---- id map -----------------------------------------------------------------
  * Original ids in order of first appearance (ids[i] is index i's id) and an

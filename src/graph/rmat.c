@@ -1,7 +1,8 @@
 /* rmat.c - the R-MAT generator with Graph500's parameters, built straight
  * into CSR: the edge stream is generated twice from the same seed (count,
- * then place), so no edge list is ever held. Integer arithmetic only, so the
- * graph is the same on every platform. */
+ * then place), a batch at a time, so no edge list is ever held. Integer
+ * arithmetic only, so the graph is the same on every platform. */
+#include <stdlib.h>
 #include <string.h>
 #include "graph/graph_int.h"
 
@@ -79,18 +80,25 @@ static void rmat_edge(rmat_rng *r, unsigned scale, uint64_t *u, uint64_t *v) {
   *v = b;
 }
 
-static void rmat_stream(rk_graph *g, unsigned scale, uint64_t m, uint64_t seed,
-                        const rmat_scramble *sc, int place) {
+/* The m edges of the stream, a batch of `batch` at a time into u and v,
+ * counted or placed. */
+static void rmat_stream(rk_csr_builder *csr, unsigned scale, uint64_t m, uint64_t seed,
+                        const rmat_scramble *sc, uint32_t *u, uint32_t *v, size_t batch,
+                        int place) {
   rmat_rng r;
   rng_seed(&r, seed);
-  for (uint64_t e = 0; e < m; e++) {
-    uint64_t a, b;
-    rmat_edge(&r, scale, &a, &b);
-    uint32_t u = scramble(sc, a), v = scramble(sc, b);
+  for (uint64_t e = 0; e < m; e += batch) {
+    size_t k = m - e < batch ? (size_t)(m - e) : batch;
+    for (size_t i = 0; i < k; i++) {
+      uint64_t a, b;
+      rmat_edge(&r, scale, &a, &b);
+      u[i] = scramble(sc, a);
+      v[i] = scramble(sc, b);
+    }
     if (place)
-      rk_csr_place(g, u, v);
+      rk_csr_place(csr, u, v, k);
     else
-      rk_csr_count(g, u, v);
+      rk_csr_count(csr, u, v, k);
   }
 }
 
@@ -104,16 +112,19 @@ int rk_graph_rmat(rk_graph *g, unsigned scale, unsigned edge_factor,
    * edges use, so the two stay independent. */
   rmat_scramble sc = {rk_mix64(seed ^ 0x5ca1ab1eull) | 1,
                       rk_mix64(seed ^ 0xdecafbadull) | 1, n - 1, scale / 2 + 1};
-  int rc = rk_csr_begin(g, (uint32_t)n);
+  size_t batch = m < RK_CSR_BATCH ? (size_t)m : RK_CSR_BATCH;
+  rk_csr_builder csr;
+  int rc = rk_csr_begin(&csr, g, (uint32_t)n, batch);
+  uint32_t *u = malloc(batch * sizeof *u), *v = malloc(batch * sizeof *v);
+  if (!rc && (!u || !v)) rc = RK_E_NOMEM;
   if (!rc) {
-    rmat_stream(g, scale, m, seed, &sc, 0);
-    rc = rk_csr_reserve(g);
+    rmat_stream(&csr, scale, m, seed, &sc, u, v, batch, 0);
+    rc = rk_csr_reserve(&csr);
   }
-  if (rc) {
-    rk_graph_free(g);
-    return rc;
-  }
-  rmat_stream(g, scale, m, seed, &sc, 1);
-  rk_csr_end(g);
-  return RK_OK;
+  if (!rc) rmat_stream(&csr, scale, m, seed, &sc, u, v, batch, 1);
+  rk_csr_end(&csr, rc == RK_OK);
+  free(u);
+  free(v);
+  if (rc) rk_graph_free(g);
+  return rc;
 }

@@ -2,6 +2,7 @@
  * the graph they build (CSR both ways, ids both ways), and every way they
  * refuse input, with the code and the line they report. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
@@ -324,6 +325,50 @@ static void test_from_edges(void) {
   rk_graph_free(&g);
 }
 
+/* Every list in the order of the edges, over more edges than one batch of
+ * the builder and more nodes than one of its blocks: checked against a
+ * plain CSR built here one edge at a time. */
+static void test_from_edges_order(void) {
+  const uint32_t n = 5003;
+  const uint64_t m = 4500007;
+  uint32_t *src = malloc(m * sizeof *src), *dst = malloc(m * sizeof *dst);
+  uint64_t *out_off = calloc(n + 1, sizeof *out_off), *in_off = calloc(n + 1, sizeof *in_off);
+  uint32_t *out_dst = malloc(m * sizeof *out_dst), *in_src = malloc(m * sizeof *in_src);
+  CHECK(src && dst && out_off && in_off && out_dst && in_src);
+  if (!src || !dst || !out_off || !in_off || !out_dst || !in_src) return;
+  for (uint64_t e = 0; e < m; e++) {
+    src[e] = (uint32_t)((e * 2654435761u) % n);
+    dst[e] = (uint32_t)((e * 40503u + e / 7) % n);
+    out_off[src[e] + 1]++;
+    in_off[dst[e] + 1]++;
+  }
+  for (uint32_t u = 0; u < n; u++) {
+    out_off[u + 1] += out_off[u];
+    in_off[u + 1] += in_off[u];
+  }
+  for (uint64_t e = 0; e < m; e++) {
+    out_dst[out_off[src[e]]++] = dst[e];
+    in_src[in_off[dst[e]]++] = src[e];
+  }
+  rk_graph g;
+  CHECK_OK(rk_graph_from_edges(&g, n, m, src, dst));
+  CHECK_EQ_INT(g.m, m);
+  /* out_off[u] now ends u's list, as g.out_off[u + 1] does */
+  int same = g.m == m;
+  for (uint32_t u = 0; same && u < n; u++)
+    same = g.out_off[u + 1] == out_off[u] && g.in_off[u + 1] == in_off[u];
+  CHECK(same);
+  CHECK(same && !memcmp(g.out_dst, out_dst, m * sizeof *out_dst));
+  CHECK(same && !memcmp(g.in_src, in_src, m * sizeof *in_src));
+  rk_graph_free(&g);
+  free(src);
+  free(dst);
+  free(out_off);
+  free(in_off);
+  free(out_dst);
+  free(in_src);
+}
+
 int main(void) {
   test_snap_ids_and_layout();
   test_snap_duplicates_and_line_endings();
@@ -334,5 +379,6 @@ int main(void) {
   test_mtx_errors();
   test_load_files();
   test_from_edges();
+  test_from_edges_order();
   return CHECK_DONE("test_graph_load");
 }
