@@ -30,7 +30,8 @@ int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, size_t batch) {
 }
 
 /* Copies the batch's (key, val) pairs into b->key and b->val grouped by
- * the key's block, keeping their order within a block. */
+ * the key's block, keeping their order within a block; the keys alone
+ * when val is NULL. */
 static void group_by_block(rk_csr_builder *b, const uint32_t *key, const uint32_t *val,
                            size_t k) {
   memset(b->at, 0, ((size_t)b->nblocks + 1) * sizeof *b->at);
@@ -39,15 +40,15 @@ static void group_by_block(rk_csr_builder *b, const uint32_t *key, const uint32_
   for (size_t i = 0; i < k; i++) {
     uint64_t j = b->at[key[i] >> b->shift]++;
     b->key[j] = key[i];
-    b->val[j] = val[i];
+    if (val) b->val[j] = val[i];
   }
 }
 
 void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
   rk_graph *g = b->g;
-  group_by_block(b, src, dst, k);
+  group_by_block(b, src, NULL, k);
   for (size_t j = 0; j < k; j++) g->out_off[b->key[j] + 1]++;
-  group_by_block(b, dst, src, k);
+  group_by_block(b, dst, NULL, k);
   for (size_t j = 0; j < k; j++) g->in_off[b->key[j] + 1]++;
 }
 
