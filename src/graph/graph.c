@@ -11,10 +11,11 @@
  * at a time). */
 #define RK_CSR_BLOCK_BITS 8u
 
-int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, size_t batch) {
+int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, uint64_t m) {
   memset(b, 0, sizeof *b);
   memset(g, 0, sizeof *g);
   b->g = g;
+  b->batch = m == 0 ? 1 : m < RK_CSR_BATCH ? (size_t)m : RK_CSR_BATCH;
   unsigned bits = 0;
   while (bits < 32 && ((uint64_t)1 << bits) < n) bits++;
   b->shift = bits > RK_CSR_BLOCK_BITS ? bits - RK_CSR_BLOCK_BITS : 0;
@@ -23,9 +24,8 @@ int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, size_t batch) {
   g->out_off = calloc((size_t)n + 1, sizeof *g->out_off);
   g->in_off = calloc((size_t)n + 1, sizeof *g->in_off);
   b->at = malloc(((size_t)b->nblocks + 1) * sizeof *b->at);
-  if (batch == 0) batch = 1;
-  b->key = malloc(batch * sizeof *b->key);
-  b->val = malloc(batch * sizeof *b->val);
+  b->key = malloc(b->batch * sizeof *b->key);
+  b->val = malloc(b->batch * sizeof *b->val);
   return g->out_off && g->in_off && b->at && b->key && b->val ? RK_OK : RK_E_NOMEM;
 }
 
@@ -97,6 +97,18 @@ void rk_csr_end(rk_csr_builder *b, int ok) {
   memset(b, 0, sizeof *b);
 }
 
+/* Counts or places the m edges of src and dst, a batch at a time. */
+static void csr_stream(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, uint64_t m,
+                       int place) {
+  for (uint64_t e = 0; e < m; e += b->batch) {
+    size_t k = m - e < b->batch ? (size_t)(m - e) : b->batch;
+    if (place)
+      rk_csr_place(b, src + e, dst + e, k);
+    else
+      rk_csr_count(b, src + e, dst + e, k);
+  }
+}
+
 int rk_graph_from_edges(rk_graph *g, uint32_t n, uint64_t m,
                         const uint32_t *src, const uint32_t *dst) {
   memset(g, 0, sizeof *g);
@@ -105,12 +117,12 @@ int rk_graph_from_edges(rk_graph *g, uint32_t n, uint64_t m,
   for (uint64_t e = 0; e < m; e++)
     if (src[e] >= n || dst[e] >= n) return RK_E_INVAL;
   rk_csr_builder b;
-  int rc = rk_csr_begin(&b, g, n, m < RK_CSR_BATCH ? (size_t)m : RK_CSR_BATCH);
-  for (uint64_t e = 0; rc == RK_OK && e < m; e += RK_CSR_BATCH)
-    rk_csr_count(&b, src + e, dst + e, m - e < RK_CSR_BATCH ? (size_t)(m - e) : RK_CSR_BATCH);
-  if (rc == RK_OK) rc = rk_csr_reserve(&b);
-  for (uint64_t e = 0; rc == RK_OK && e < m; e += RK_CSR_BATCH)
-    rk_csr_place(&b, src + e, dst + e, m - e < RK_CSR_BATCH ? (size_t)(m - e) : RK_CSR_BATCH);
+  int rc = rk_csr_begin(&b, g, n, m);
+  if (rc == RK_OK) {
+    csr_stream(&b, src, dst, m, 0);
+    rc = rk_csr_reserve(&b);
+  }
+  if (rc == RK_OK) csr_stream(&b, src, dst, m, 1);
   rk_csr_end(&b, rc == RK_OK);
   if (rc) rk_graph_free(g);
   return rc;

@@ -18,9 +18,10 @@ static inline uint64_t rk_mix64(uint64_t x) {
  * Edges are streamed twice in the same order, in batches of at most
  * RK_CSR_BATCH: once to count degrees, once to place them. Producers that
  * can replay their edges (the generator) so never hold an edge list.
- * Sequence: begin (with the largest batch to come, at most RK_CSR_BATCH),
- * count each batch, reserve, place each batch, end. rk_csr_begin zeroes g; on any error the caller ends the builder (ok 0)
- * and frees g. Each node's lists keep the stream's order.
+ * Sequence: begin (with the number of edges to come), count each batch of
+ * at most b->batch edges, reserve, place each batch, end. rk_csr_begin
+ * zeroes g; on any error the caller ends the builder (ok 0) and frees g.
+ * Each node's lists keep the stream's order.
  *
  * Why batches: a graph's offsets and lists are far larger than the caches,
  * and an edge touched them at random, two cache misses a side. A batch is
@@ -30,6 +31,7 @@ static inline uint64_t rk_mix64(uint64_t x) {
 
 typedef struct rk_csr_builder {
   rk_graph *g;
+  size_t batch;      /* edges a batch holds at most: RK_CSR_BATCH, or all */
   unsigned shift;    /* a node's block: node >> shift */
   uint32_t nblocks;
   uint64_t *at;      /* nblocks + 1: where each block's edges go */
@@ -37,7 +39,7 @@ typedef struct rk_csr_builder {
   uint32_t *val;     /* the other end of each */
 } rk_csr_builder;
 
-int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, size_t batch);
+int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, uint64_t m);
 void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);
 int rk_csr_reserve(rk_csr_builder *b);
 void rk_csr_place(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);

@@ -80,15 +80,14 @@ static void rmat_edge(rmat_rng *r, unsigned scale, uint64_t *u, uint64_t *v) {
   *v = b;
 }
 
-/* The m edges of the stream, a batch of `batch` at a time into u and v,
- * counted or placed. */
+/* The m edges of the stream, a batch of the builder's at a time into u
+ * and v, counted or placed. */
 static void rmat_stream(rk_csr_builder *csr, unsigned scale, uint64_t m, uint64_t seed,
-                        const rmat_scramble *sc, uint32_t *u, uint32_t *v, size_t batch,
-                        int place) {
+                        const rmat_scramble *sc, uint32_t *u, uint32_t *v, int place) {
   rmat_rng r;
   rng_seed(&r, seed);
-  for (uint64_t e = 0; e < m; e += batch) {
-    size_t k = m - e < batch ? (size_t)(m - e) : batch;
+  for (uint64_t e = 0; e < m; e += csr->batch) {
+    size_t k = m - e < csr->batch ? (size_t)(m - e) : csr->batch;
     for (size_t i = 0; i < k; i++) {
       uint64_t a, b;
       rmat_edge(&r, scale, &a, &b);
@@ -112,16 +111,15 @@ int rk_graph_rmat(rk_graph *g, unsigned scale, unsigned edge_factor,
    * edges use, so the two stay independent. */
   rmat_scramble sc = {rk_mix64(seed ^ 0x5ca1ab1eull) | 1,
                       rk_mix64(seed ^ 0xdecafbadull) | 1, n - 1, scale / 2 + 1};
-  size_t batch = m < RK_CSR_BATCH ? (size_t)m : RK_CSR_BATCH;
   rk_csr_builder csr;
-  int rc = rk_csr_begin(&csr, g, (uint32_t)n, batch);
-  uint32_t *u = malloc(batch * sizeof *u), *v = malloc(batch * sizeof *v);
+  int rc = rk_csr_begin(&csr, g, (uint32_t)n, m);
+  uint32_t *u = malloc(csr.batch * sizeof *u), *v = malloc(csr.batch * sizeof *v);
   if (!rc && (!u || !v)) rc = RK_E_NOMEM;
   if (!rc) {
-    rmat_stream(&csr, scale, m, seed, &sc, u, v, batch, 0);
+    rmat_stream(&csr, scale, m, seed, &sc, u, v, 0);
     rc = rk_csr_reserve(&csr);
   }
-  if (!rc) rmat_stream(&csr, scale, m, seed, &sc, u, v, batch, 1);
+  if (!rc) rmat_stream(&csr, scale, m, seed, &sc, u, v, 1);
   rk_csr_end(&csr, rc == RK_OK);
   free(u);
   free(v);
