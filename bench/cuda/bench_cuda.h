@@ -129,6 +129,7 @@ typedef struct bk_ring_opts {
   uint32_t blocks;      /* blocks on each side (producers, consumers) */
   uint32_t threads;     /* threads a block */
   uint64_t warmup_ns, window_ns;
+  int fetch_add;        /* claims by fetch-add (no retries) instead of CAS */
 } bk_ring_opts;
 /* A bare MPMC ring in device memory, warp-batched on both sides: messages
  * a second consumed over window_ns, after warmup_ns. */

@@ -1,7 +1,8 @@
 /* floors.cu - the bare GPU programs rk_bench_cuda measures ringk against
  * (see bench_cuda.h for each one's contract, bench_cuda.c for why each is
  * the right peer). None of this uses the runtime; the bare ring uses the
- * queue layout and functions of queue.h and cuda_queue.cuh directly.
+ * queue layout and functions of queue.h and cuda_queue.cuh directly (its
+ * fetch-add form claims positions itself, the slots' protocol unchanged).
  *
  * Every kernel here stops by itself after BK_BUDGET_NS (%globaltimer) even
  * if the host never tells it to, and every host wait has a deadline, so a
@@ -322,9 +323,23 @@ __device__ static void bk_ring_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end
   }
 }
 
+/* Checks and hands back each lane's slot of the n taken at pos; lane 0
+ * counts them. */
+__device__ static void bk_ring_drain(rk_queue *q, bk_ring_ctl *c, uint64_t pos, uint32_t n) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  if (lane < n) {
+    rk_slot_ref ref;
+    rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
+    uint4 first = *(const uint4 *)ref.data;
+    if (first.x != BK_RING_MAGIC || ref.slot->len != q->slot_size) atomicAdd(&c->bad, 1u);
+    rk_queue_release(q, &ref);
+  }
+  /* relaxed: a count the host samples; it orders nothing. */
+  if (lane == 0) rk_fetch_add_relaxed_u64(&c->consumed, n);
+}
+
 /* An empty queue backs off as the ring-kernel loop does (64 ns). */
 __device__ static void bk_ring_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
-  uint32_t lane = threadIdx.x % RK_WARP;
   while (!bk_ring_stopping(c, end)) {
     uint64_t pos;
     uint32_t n = rk_warp_take(q, RK_WARP, &pos);
@@ -332,22 +347,61 @@ __device__ static void bk_ring_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end
       __nanosleep(64);
       continue;
     }
-    if (lane < n) {
-      rk_slot_ref ref;
-      rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
-      uint4 first = *(const uint4 *)ref.data;
-      if (first.x != BK_RING_MAGIC || ref.slot->len != q->slot_size) atomicAdd(&c->bad, 1u);
-      rk_queue_release(q, &ref);
-    }
-    /* relaxed: a count the host samples; it orders nothing. */
-    if (lane == 0) rk_fetch_add_relaxed_u64(&c->consumed, n);
+    bk_ring_drain(q, c, pos, n);
   }
 }
 
-/* The first `producers` blocks produce, the others consume. */
-__global__ void bk_bare_ring(rk_queue *q, bk_ring_ctl *c, uint32_t producers) {
+/* The fetch-add ring: a warp claims 32 positions with one atomicAdd on
+ * head or tail, whatever their slots hold, and each lane then waits until
+ * its slot's sequence says the slot is its own (free for the producer of
+ * pos: pos; holding pos's message: pos + 1). No claim is ever retried, so
+ * the rate is the atomic's, not the CAS's; but a claimed position must be
+ * served, so a lane waits however long it takes, and only this benchmark's
+ * end (stop or time) lets it leave. Returns 0 when the warp should leave. */
+__device__ static int bk_faa_wait(const rk_queue *q, uint64_t pos, uint64_t want,
+                                  const bk_ring_ctl *c, uint64_t end) {
+  const rk_slot *s = rk_queue_slot(q, pos);
+  uint32_t spins = 0;
+  /* acquire: pairs with the release of the side that handed the slot over. */
+  while (rk_load_acquire_u64(&s->seq) != want)
+    /* relaxed: a request to leave; it orders nothing. */
+    if ((++spins & 255u) == 0 && (rk_load_relaxed_u32(&c->stop) || rk_cuda_globaltimer() > end))
+      return 0;
+  return 1;
+}
+
+__device__ static void bk_faa_produce(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  for (;;) {
+    /* relaxed: the claim orders nothing; the slot's acquire below does. */
+    uint64_t pos = lane == 0 ? rk_fetch_add_relaxed_u64(&q->head, RK_WARP) : 0;
+    pos = __shfl_sync(RK_FULL_MASK, pos, 0);
+    int ok = bk_faa_wait(q, pos + lane, pos + lane, c, end);
+    if (!__all_sync(RK_FULL_MASK, ok)) return;
+    bk_ring_fill(q, pos, RK_WARP);
+    rk_warp_commit(q, pos, RK_WARP, q->slot_size);
+  }
+}
+
+__device__ static void bk_faa_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
+  uint32_t lane = threadIdx.x % RK_WARP;
+  for (;;) {
+    /* relaxed: as the producer's claim. */
+    uint64_t pos = lane == 0 ? rk_fetch_add_relaxed_u64(&q->tail, RK_WARP) : 0;
+    pos = __shfl_sync(RK_FULL_MASK, pos, 0);
+    int ok = bk_faa_wait(q, pos + lane, pos + lane + 1, c, end);
+    if (!__all_sync(RK_FULL_MASK, ok)) return;
+    bk_ring_drain(q, c, pos, RK_WARP);
+  }
+}
+
+/* The first `producers` blocks produce, the others consume; claims by CAS
+ * (the queue's own warp calls) or by fetch-add. */
+__global__ void bk_bare_ring(rk_queue *q, bk_ring_ctl *c, uint32_t producers, int fetch_add) {
   uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS;
-  if (blockIdx.x < producers) bk_ring_produce(q, c, end);
+  if (fetch_add && blockIdx.x < producers) bk_faa_produce(q, c, end);
+  else if (fetch_add) bk_faa_consume(q, c, end);
+  else if (blockIdx.x < producers) bk_ring_produce(q, c, end);
   else bk_ring_consume(q, c, end);
 }
 
@@ -398,7 +452,7 @@ int bk_floor_ring(const bk_ring_opts *o, double *msg_per_s) {
   if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&run, cudaStreamNonBlocking));
   if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&ctl, cudaStreamNonBlocking));
   if (rc == RK_OK) {
-    bk_bare_ring<<<2 * o->blocks, o->threads, 0, run>>>(q, c, o->blocks);
+    bk_bare_ring<<<2 * o->blocks, o->threads, 0, run>>>(q, c, o->blocks, o->fetch_add);
     rc = CK(cudaGetLastError());
   }
   if (rc == RK_OK) {
