@@ -77,6 +77,10 @@ struct rk_rt {
   rk_kernel_rec *kernels;
   rk_queue *to_host;            /* (backend) kernel -> host queue */
   uint32_t to_host_slot;        /* its slot size, fixed at launch */
+  int to_host_wakes;            /* (backend) whether what commits to
+                                   to_host wakes a host waiter
+                                   (rk_queue_wake); if not, host receives
+                                   never nap (core/wait.h) */
   int joined;                   /* workers are known to have exited */
   uint64_t host_seq;            /* sequence of host sends */
 };

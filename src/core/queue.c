@@ -122,11 +122,15 @@ int rk_queue_reserve_run_wait(rk_queue *q, uint32_t max, uint64_t *pos, uint32_t
 }
 
 int rk_queue_peek_wait(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns) {
+  return rk_queue_peek_wait_naps(q, ref, timeout_ns, 1);
+}
+
+int rk_queue_peek_wait_naps(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns, int naps) {
   int rc = rk_queue_peek(q, ref);
   if (rc != RK_E_EMPTY || timeout_ns == 0) return rc;
   uint64_t deadline = rk_deadline(timeout_ns);
   rk_backoff b;
-  rk_backoff_reset(&b);
+  rk_backoff_start(&b, naps);
   while ((rc = rk_queue_peek(q, ref)) == RK_E_EMPTY) {
     if (rk_now_ns() >= deadline) return RK_E_TIMEOUT;
     rk_backoff_wait_on(&b, q, 1);

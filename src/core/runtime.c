@@ -365,7 +365,7 @@ int rk_host_recv(rk_runtime *handle, rk_msg *msg, uint8_t *buf, uint32_t cap,
    * after the host queue, what the backend still holds. */
   int done = rt->state == RK_RT_TERMINATED && rt->joined;
   rk_slot_ref ref;
-  int rc = rk_queue_peek_wait(rt->to_host, &ref, done ? 0 : timeout_ns);
+  int rc = rk_queue_peek_wait_naps(rt->to_host, &ref, done ? 0 : timeout_ns, rt->to_host_wakes);
   if (rc == RK_E_EMPTY && done && rt->ops->leftover) {
     uint32_t len = 0;
     rc = rt->ops->leftover(rt, buf, cap, &len);

@@ -24,16 +24,16 @@ uint64_t rk_deadline(uint64_t timeout_ns) {
   return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
-/* Spins, then yields; returns 1 when the next step is a nap, of
- * b->sleep_ns. */
+/* Spins, then yields (for ever when b may not nap); returns 1 when the
+ * next step is a nap, of b->sleep_ns. */
 static int backoff_step(rk_backoff *b) {
   if (b->round < RK_BACKOFF_SPINS) {
     b->round++;
     rk_cpu_relax();
     return 0;
   }
-  if (b->round < RK_BACKOFF_SPINS + RK_BACKOFF_YIELDS) {
-    b->round++;
+  if (b->round < RK_BACKOFF_SPINS + RK_BACKOFF_YIELDS || !b->naps) {
+    b->round += b->round < RK_BACKOFF_SPINS + RK_BACKOFF_YIELDS;
     sched_yield();
     return 0;
   }

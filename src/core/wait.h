@@ -23,9 +23,20 @@
 typedef struct rk_backoff {
   uint32_t round;
   uint32_t sleep_ns;
+  int naps; /* 0: yields for ever, for a waiter nothing can wake (see below) */
 } rk_backoff;
 
-static inline void rk_backoff_reset(rk_backoff *b) { b->round = 0; b->sleep_ns = 0; }
+/* A waiter whose wakers cannot reach it (a GPU writes the queue it polls,
+ * and cannot make the futex call) would sleep out every nap: up to
+ * RK_BACKOFF_MAX_SLEEP_NS and the kernel's timer slack past the message's
+ * arrival. Such a waiter yields instead, and hands the core to any thread
+ * that wants it. */
+static inline void rk_backoff_start(rk_backoff *b, int naps) {
+  b->round = 0;
+  b->sleep_ns = 0;
+  b->naps = naps;
+}
+static inline void rk_backoff_reset(rk_backoff *b) { rk_backoff_start(b, 1); }
 void rk_backoff_wait(rk_backoff *b);
 /* The same, but a sleep is on q's wake word (Linux futex), so a commit to
  * q or rk_queue_wake(q) ends it at once instead of at the end of the nap.
@@ -33,6 +44,10 @@ void rk_backoff_wait(rk_backoff *b);
  * announced itself (a consumer); 0: sleep regardless (a held worker,
  * woken by rk_queue_wake when its control block changes). */
 void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty);
+
+/* rk_queue_peek_wait, whose waits nap only when naps is nonzero: a
+ * consumer of a queue that a GPU fills passes 0. */
+int rk_queue_peek_wait_naps(rk_queue *q, rk_slot_ref *ref, uint64_t timeout_ns, int naps);
 
 /* rk_now_ns() + timeout_ns, saturating. */
 uint64_t rk_deadline(uint64_t timeout_ns);

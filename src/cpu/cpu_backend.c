@@ -120,6 +120,7 @@ static int cpu_launch(rk_rt *rt) {
   be->ctl = zalloc_lines(n, sizeof(rk_kernel_control));
   if (!be->kernels || !be->routes || !be->stats || !be->ctl) return RK_E_NOMEM;
   int rc = rk_queue_create(&rt->to_host, rt->opts.to_host_capacity, rt->to_host_slot);
+  rt->to_host_wakes = 1; /* workers commit on the host: rk_queue_note_commit wakes */
   for (uint32_t i = 0; rc == RK_OK && i < n; i++) rc = cpu_alloc_kernel(rt, be, i);
   /* Workers start only once every route exists: a handler may send at once. */
   for (uint32_t i = 0; rc == RK_OK && i < n; i++) rc = cpu_start_workers(rt, be, i);

@@ -193,6 +193,7 @@ static int cuda_image(rk_rt *rt, cuda_backend *be, uint8_t *img) {
 static int cuda_host_init(rk_rt *rt, cuda_backend *be) {
   memset(be->host, 0, be->host_bytes);
   rt->to_host = (rk_queue *)(be->host + be->to_host_off);
+  rt->to_host_wakes = 0; /* the bridge commits from the device: no wake-up */
   int rc = rk_queue_init(rt->to_host, rk_queue_bytes(rt->opts.to_host_capacity, rt->to_host_slot),
                          rt->opts.to_host_capacity, rt->to_host_slot);
   for (uint32_t i = 0; rc == RK_OK && i < rt->nkernels; i++) {
