@@ -4,6 +4,26 @@
 
 #include "pr_kernels.h"
 
+/* Records step `what` of iteration iter (pr_kernels.h) when the run times
+ * its steps: the latest reading wins, by an atomic max. */
+RK_HD static void pr_step(const pr_state *s, uint32_t iter, int what) {
+  if (!s->steps || iter > s->max_iter) return;
+#if defined(__CUDA_ARCH__)
+  uint64_t t = rk_cuda_globaltimer();
+#else
+  uint64_t t = rk_now_ns();
+#endif
+  if (what == PR_STEP_LEAF_FIRST) t = ~t;
+  uint64_t *p = &s->steps[(uint64_t)iter * PR_STEPS + (uint32_t)what];
+#if defined(__CUDA_ARCH__)
+  atomicMax((unsigned long long *)p, (unsigned long long)t);
+#else
+  uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
+  while (old < t && !__atomic_compare_exchange_n(p, &old, t, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+#endif
+}
+
 /* The sender kernel whose share of the leaves holds leaf l: sender k of
  * S has [k * nleaves / S, (k + 1) * nleaves / S). */
 RK_HD static uint32_t pr_sender_of(const pr_state *s, uint32_t l) {
@@ -99,10 +119,12 @@ RK_HD static int pr_send_leaf(rk_ctx *ctx, const pr_state *s, uint32_t l, uint32
                               double dangling, pr_contrib *c) {
   pr_piece p = {s->leaf_blk[l], s->leaf_seg[l], s->leaf_seg[l]};
   int rc = RK_OK;
+  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_FIRST);
   while (rc == RK_OK && pr_piece_next(s->blk_seg, s->leaf_seg[l + 1], &p))
     rc = pr_send_segs(ctx, s, p.b % s->nparts, p.s0, p.s1, iter, dangling, c);
   for (uint32_t q = 0; l == 0 && q < s->nparts && rc == RK_OK; q++)
     if (s->idle[q]) rc = pr_send_segs(ctx, s, q, 0, 0, iter, dangling, c);
+  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_LAST);
   return rc;
 }
 
@@ -179,6 +201,7 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t l
   out.l1 = rk_lanes_sum_f64(ctx, l1);
   out.dangling = rk_lanes_sum_f64(ctx, dangling_next);
   int rc = ctx->lane == 0 ? pr_partial_send(ctx, PR_CHECKER, &out) : RK_OK;
+  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_PARTIAL_LAST);
   return rk_lanes_first_i32(ctx, rc);
 }
 
@@ -261,6 +284,7 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   uint32_t got = ctx->lane == 0 ? rk_fetch_add_acq_rel_u32(&s->received[part], 1) + 1 : 0;
   got = rk_lanes_first_u32(ctx, got);
   if (got < s->expected[part]) return RK_OK;
+  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_PART_LAST);
   /* lane 0's acquire, then the barrier, before any lane reads acc */
   rk_lanes_sync(ctx);
   /* Only the next iteration touches this counter again, and it starts
@@ -274,6 +298,7 @@ RK_HD static int pr_checker_partial(rk_ctx *ctx, pr_state *s, const pr_partial *
   rk_atomic_add_f64(&s->dangling, p->dangling);
   /* acq_rel: the last partial's worker sees every other's sums. */
   if (rk_fetch_add_acq_rel_u32(&s->partials, 1) + 1 < s->npartials) return RK_OK;
+  pr_step(s, p->iter, PR_STEP_CHECKED);
   double l1 = s->l1, dangling = s->dangling;
   s->partials = 0;
   s->l1 = 0.0;
@@ -285,6 +310,7 @@ RK_HD static int pr_checker_partial(rk_ctx *ctx, pr_state *s, const pr_partial *
     d.l1 = l1;
     return pr_done_send(ctx, RK_ADDR_HOST, &d);
   }
+  pr_step(s, p->iter + 1, PR_STEP_GO);
   return pr_send_go(ctx, s, p->iter + 1, 0, s->nleaves, dangling);
 }
 
@@ -293,7 +319,9 @@ RK_HD static int pr_checker_handler(rk_ctx *ctx, const rk_msg *msg) {
   if (msg->hdr.type_id == pr_start_type_id) {
     pr_start st;
     int rc = pr_start_decode_msg(msg, &st);
-    return rc != RK_OK ? rc : pr_send_go(ctx, s, 1, 0, s->nleaves, st.dangling);
+    if (rc != RK_OK) return rc;
+    pr_step(s, 1, PR_STEP_GO);
+    return pr_send_go(ctx, s, 1, 0, s->nleaves, st.dangling);
   }
   pr_partial p;
   int rc = pr_partial_decode_msg(msg, &p);

@@ -132,6 +132,8 @@ typedef struct pr_state {
   double *y[2];            /* x/outdeg, by iteration parity */
   double *acc;             /* summed contributions of this iteration */
   uint32_t *received;      /* batches partition q got this iteration */
+  uint64_t *steps;         /* NULL, or PR_STEPS clock readings an iteration
+                              (iteration k at k * PR_STEPS), for benchmarks */
   double alpha;
   double tol;
   uint32_t max_iter;
@@ -140,6 +142,20 @@ typedef struct pr_state {
   double l1;
   double dangling;
 } pr_state;
+
+/* When an iteration's steps happened, if pr_state.steps is set: each slot
+ * holds the latest reading of its kind (the first leaf's, inverted, so that
+ * the latest of the inverses is the earliest), on a clock of which only
+ * differences mean anything (the host's, or the GPU's %globaltimer). */
+enum {
+  PR_STEP_GO,           /* the checker sent the iteration's pr_go */
+  PR_STEP_LEAF_FIRST,   /* ~ the first leaf began its walk */
+  PR_STEP_LEAF_LAST,    /* the last leaf had sent its batches */
+  PR_STEP_PART_LAST,    /* the last partition had all its batches */
+  PR_STEP_PARTIAL_LAST, /* the last pr_partial was sent */
+  PR_STEP_CHECKED,      /* the checker had every pr_partial */
+  PR_STEPS
+};
 
 /* A leaf's pieces: its segments cut at block boundaries, each piece sent
  * to its block's target partition in batches of its own. The sender walks

@@ -108,9 +108,12 @@ static uint32_t pow2_at_least(uint64_t x) {
   return c;
 }
 
-/* Copies plan and initial vectors into kernel memory and fills st. */
+RK_STATIC_ASSERT(PR_MP_STEPS == PR_STEPS - 1, "an interval between each two steps");
+
+/* Copies plan and initial vectors into kernel memory and fills st; with
+ * steps, zeroed room for the steps of each iteration. */
 static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m,
-                 pr_state *st) {
+                 pr_state *st, int steps) {
   size_t n = g->n;
   double *x0 = malloc(n * sizeof *x0), *y1 = malloc(n * sizeof *y1);
   int rc = x0 && y1 ? RK_OK : RK_E_NOMEM;
@@ -142,6 +145,11 @@ static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m
   if (rc == RK_OK && (rc = mem_put(rt, m, zeros, pl->nparts * sizeof(uint32_t), &p)) == RK_OK)
     st->received = p;
   free(zeros);
+  size_t step_bytes = ((size_t)st->max_iter + 1) * PR_STEPS * sizeof(uint64_t);
+  uint64_t *no_steps = steps && rc == RK_OK ? calloc(1, step_bytes) : NULL;
+  if (steps && rc == RK_OK && no_steps == NULL) rc = RK_E_NOMEM;
+  if (no_steps && (rc = mem_put(rt, m, no_steps, step_bytes, &p)) == RK_OK) st->steps = p;
+  free(no_steps);
   free(x0);
   free(y1);
   return rc;
@@ -372,6 +380,24 @@ static uint32_t gpu_parts(uint64_t m) {
   return p;
 }
 
+/* The mean, over iterations 1..iters, of each interval between two steps
+ * the kernels recorded in st->steps (pr_kernels.h). */
+static int step_means(rk_runtime *rt, const pr_state *st, uint32_t iters, double *mean) {
+  size_t bytes = ((size_t)st->max_iter + 1) * PR_STEPS * sizeof(uint64_t);
+  uint64_t *t = malloc(bytes);
+  int rc = t ? rk_mem_copy_out(rt, t, st->steps, bytes) : RK_E_NOMEM;
+  for (int i = 0; i < PR_MP_STEPS; i++) mean[i] = 0.0;
+  for (uint32_t k = 1; rc == RK_OK && k <= iters; k++) {
+    uint64_t at[PR_STEPS];
+    memcpy(at, t + (size_t)k * PR_STEPS, sizeof at);
+    at[PR_STEP_LEAF_FIRST] = ~at[PR_STEP_LEAF_FIRST];
+    for (int i = 0; i < PR_MP_STEPS; i++)
+      mean[i] += (double)(int64_t)(at[i + 1] - at[i]) / iters;
+  }
+  free(t);
+  return rc;
+}
+
 /* One run with the given shape; *workers_used tells the caller what ran. */
 static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
                       rk_pagerank_result *result, pr_mp_stats *stats, uint32_t *workers_used) {
@@ -430,7 +456,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.nsenders = default_senders(cuda, o.senders, pl.nparts, pl.nleaves, senders);
     st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs);
     st.npartials = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
-    rc = place(&rt, g, &pl, &mem, &st);
+    rc = place(&rt, g, &pl, &mem, &st, o.steps != 0);
     if (rc == RK_OK)
       rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, &result->messages,
                        at);
@@ -442,6 +468,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     result->iterations = done.iter;
     result->l1_change = done.l1;
   }
+  if (rc == RK_OK && stats && st.steps) rc = step_means(&rt, &st, done.iter, stats->step_ns);
   if (stats) {
     stats->setup_ns = at[0] ? at[0] - t0 : 0;
     stats->iterate_ns = at[0] ? at[1] - at[0] : 0;
@@ -458,6 +485,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->seg_max = seg_max;
     stats->fin_piece = st.fin_piece;
     stats->backend = cuda ? "cuda" : "cpu";
+    if (!st.steps) memset(stats->step_ns, 0, sizeof stats->step_ns);
   }
   rk_runtime_terminate(&rt, 5000000000ull);
   mem_release(&rt, &mem);

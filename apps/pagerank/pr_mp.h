@@ -37,10 +37,18 @@ typedef struct pr_mp_opts {
   uint32_t seg_max;     /* sources one entry of a batch sums at most (a hub's
                            in-edges from a partition become several entries);
                            0: 32 on the GPU, no limit on the CPU */
+  uint32_t steps;       /* nonzero: time the steps of each iteration
+                           (pr_mp_stats.step_ns) */
   uint32_t fin_piece;   /* nodes one worker finishes of a partition at most (a
                            larger one is finished in pieces by several); 0:
                            4096 on the GPU, whole partitions on the CPU */
 } pr_mp_opts;
+
+/* The intervals between an iteration's steps that pr_mp_stats reports:
+ * from the checker's pr_go to the first leaf's walk, from there to the
+ * last leaf's last batch, to the last partition's last batch taken, to the
+ * last pr_partial sent, and to the checker having them all. */
+#define PR_MP_STEPS 5
 
 /* Where the time went, for benchmarks. */
 typedef struct pr_mp_stats {
@@ -58,6 +66,9 @@ typedef struct pr_mp_stats {
   uint32_t seg_max;     /* 0: no limit */
   uint32_t fin_piece;   /* 0: whole partitions */
   uint64_t batches;     /* contribution messages an iteration (the plan's count) */
+  double step_ns[PR_MP_STEPS]; /* with opts.steps: each interval's mean over
+                                  the iterations, in ns (may be negative:
+                                  steps overlap across workers) */
   const char *backend;
 } pr_mp_stats;
 

@@ -17,7 +17,7 @@
  *                     [--parts P] [--workers W] [--threads T] [--batch B]
  *                     [--fanout F] [--aggregators A] [--senders S]
  *                     [--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P]
- *                     [--out FILE]
+ *                     [--steps] [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
  * contribution message carries), --fanout (pr_go a split sends),
@@ -29,6 +29,8 @@
  * most) override the driver's choices (0: its own), to compare shapes; the
  * shape column says what ran, and batches/iter how many contribution
  * messages an iteration sends (spread over the aggregators' inboxes).
+ * --steps times the steps of each iteration (pr_mp.h) and prints their
+ * means, graph by graph, in a table after the first.
  * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;
  * --no-snap leaves the SNAP graphs out.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
@@ -53,6 +55,8 @@ typedef struct bench_opts {
   int reps;
   pr_mp_opts shape; /* the backend, and the shape flags' values (0: the driver's) */
   FILE *out;
+  char steps[16][160]; /* with --steps: a row of the steps table a graph */
+  int nsteps;
 } bench_opts;
 
 /* The shape flags, each a uint32_t field of pr_mp_opts. */
@@ -125,7 +129,7 @@ static int run_reference(const bench_opts *o, const rk_graph *g, rk_pagerank_res
 }
 
 /* One row: reference and ring kernels, reps times each. */
-static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g) {
+static int bench_graph(bench_opts *o, const char *name, const rk_graph *g) {
   uint64_t ref_ns[16], mp_ns[16], setup_ns[16];
   rk_pagerank_result ref, mp;
   pr_mp_stats st;
@@ -168,6 +172,11 @@ static int bench_graph(const bench_opts *o, const char *name, const rk_graph *g)
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
           dist, shape, (unsigned long long)st.batches);
   fflush(o->out);
+  if (o->shape.steps && o->nsteps < 16)
+    snprintf(o->steps[o->nsteps++], sizeof o->steps[0],
+             "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |", name, st.step_ns[0] / 1e3,
+             st.step_ns[1] / 1e3, st.step_ns[2] / 1e3, st.step_ns[3] / 1e3, st.step_ns[4] / 1e3,
+             mp_it / 1e3);
   return RK_OK;
 }
 
@@ -180,12 +189,16 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   o->reps = 3;
   memset(&o->shape, 0, sizeof o->shape);
   o->out = stdout;
+  o->nsteps = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--backend") && v) {
       o->backend = !strcmp(v, "cuda") ? RK_BACKEND_CUDA : RK_BACKEND_CPU;
     } else if (!strcmp(a, "--no-snap")) {
       o->snap = 0;
+      continue;
+    } else if (!strcmp(a, "--steps")) {
+      o->shape.steps = 1;
       continue;
     } else if (!strcmp(a, "--min-scale") && v) {
       o->min_scale = (unsigned)strtoul(v, NULL, 10);
@@ -214,7 +227,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S] [--no-snap] "
                     "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--aggregators 1..64] [--senders 1..64] "
-                    "[--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P] [--out FILE]\n");
+                    "[--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P] [--steps] "
+                    "[--out FILE]\n");
     return 2;
   }
   fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
@@ -247,5 +261,10 @@ int main(int argc, char **argv) {
     failed |= bench_graph(&o, name, &g) != RK_OK;
     rk_graph_free(&g);
   }
+  if (o.nsteps)
+    fprintf(o.out, "\nthe steps of an iteration, mean over the last run's iterations, us\n\n"
+                   "| graph | pr_go to the first leaf | leaves | last leaf to last partition | "
+                   "to last partial | to checker | iteration |\n|---|---|---|---|---|---|---|\n");
+  for (int i = 0; i < o.nsteps; i++) fprintf(o.out, "%s\n", o.steps[i]);
   return failed;
 }

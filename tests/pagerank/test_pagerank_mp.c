@@ -208,6 +208,35 @@ static void test_finish_pieces(void) {
   rk_graph_free(&g);
 }
 
+/* Timed steps: the same ranks, and the intervals of an iteration in
+ * order: the first leaf after the pr_go, the last leaf after the first,
+ * and all of them together no longer than an iteration took. (The others
+ * may overlap across workers, so they are not checked alone.) Without
+ * steps the intervals are zero. */
+static void test_steps(void) {
+  rk_graph g;
+  CHECK_OK(rk_graph_rmat(&g, 12, 8, 9));
+  pr_mp_opts o = {.backend = backend, .steps = 1};
+  pr_mp_stats st;
+  rk_pagerank_result r, ref;
+  CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
+  CHECK_OK(rk_pagerank_reference(&g, NULL, &ref));
+  CHECK_EQ_INT(r.iterations, ref.iterations);
+  double l1 = 0.0, total = 0.0;
+  for (uint32_t v = 0; v < g.n; v++) l1 += fabs(r.ranks[v] - ref.ranks[v]);
+  CHECK(l1 <= tolerance);
+  for (int i = 0; i < PR_MP_STEPS; i++) total += st.step_ns[i];
+  CHECK(st.step_ns[0] >= 0.0 && st.step_ns[1] >= 0.0);
+  CHECK(total > 0.0 && total <= (double)st.iterate_ns / r.iterations);
+  rk_pagerank_result_free(&r);
+  o.steps = 0;
+  CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
+  for (int i = 0; i < PR_MP_STEPS; i++) CHECK(st.step_ns[i] == 0.0);
+  rk_pagerank_result_free(&r);
+  rk_pagerank_result_free(&ref);
+  rk_graph_free(&g);
+}
+
 static void test_real_graphs(void) {
   const char *root = rk_test_shared_data();
   static const char *const names[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
@@ -236,6 +265,7 @@ int main(int argc, char **argv) {
   test_senders();
   test_leaves_and_segments();
   test_finish_pieces();
+  test_steps();
   test_real_graphs();
   return CHECK_DONE("test_pagerank_mp");
 }
