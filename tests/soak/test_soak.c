@@ -19,6 +19,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "pr_mp.h"
 #include "rt_util.h"
@@ -144,6 +147,17 @@ static void soak_close(soak *s) {
 }
 
 int main(int argc, char **argv) {
+#ifdef __GLIBC__
+  /* Fixed thresholds. glibc otherwise raises its mmap threshold to the
+   * size of the first large block freed (a PageRank inbox of 12.4 MiB) and
+   * serves the next such block from the heap, which then grows once the
+   * heap is fragmented: RSS rose by that block once, no leak (a
+   * CUDA-enabled build, CPU backend). Every block now comes from the heap,
+   * and freed ones stay there for the next round, so RSS is flat unless
+   * something is kept. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
   const char *env = getenv("RK_SOAK_SECONDS");
   double seconds = env ? atof(env) : 10.0;
   int halves = argc > 1 && strcmp(argv[1], "cuda") == 0; /* one runtime at a time */
