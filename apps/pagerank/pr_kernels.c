@@ -120,6 +120,7 @@ RK_HD static int pr_send_leaf(rk_ctx *ctx, const pr_state *s, uint32_t l, uint32
   pr_piece p = {s->leaf_blk[l], s->leaf_seg[l], s->leaf_seg[l]};
   int rc = RK_OK;
   if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_FIRST);
+  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_BEGAN);
   while (rc == RK_OK && pr_piece_next(s->blk_seg, s->leaf_seg[l + 1], &p))
     rc = pr_send_segs(ctx, s, p.b % s->nparts, p.s0, p.s1, iter, dangling, c);
   for (uint32_t q = 0; l == 0 && q < s->nparts && rc == RK_OK; q++)

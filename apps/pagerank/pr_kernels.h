@@ -150,6 +150,7 @@ typedef struct pr_state {
 enum {
   PR_STEP_GO,           /* the checker sent the iteration's pr_go */
   PR_STEP_LEAF_FIRST,   /* ~ the first leaf began its walk */
+  PR_STEP_LEAF_BEGAN,   /* the last leaf began its walk */
   PR_STEP_LEAF_LAST,    /* the last leaf had sent its batches */
   PR_STEP_PART_LAST,    /* the last partition had all its batches */
   PR_STEP_PARTIAL_LAST, /* the last pr_partial was sent */

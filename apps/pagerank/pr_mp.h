@@ -46,9 +46,10 @@ typedef struct pr_mp_opts {
 
 /* The intervals between an iteration's steps that pr_mp_stats reports:
  * from the checker's pr_go to the first leaf's walk, from there to the
- * last leaf's last batch, to the last partition's last batch taken, to the
- * last pr_partial sent, and to the checker having them all. */
-#define PR_MP_STEPS 5
+ * last leaf's walk (how far apart the split tree starts them), to the
+ * last leaf's last batch, to the last partition's last batch taken, to
+ * the last pr_partial sent, and to the checker having them all. */
+#define PR_MP_STEPS 6
 
 /* Where the time went, for benchmarks. */
 typedef struct pr_mp_stats {
