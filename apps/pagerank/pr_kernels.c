@@ -78,6 +78,27 @@ RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_
   return pr_contrib_send_lanes(ctx, pr_aggregator_of(s, c->part), c);
 }
 
+/* The sum of y over segment seg's sources, in their order, PR_SUM_RUN
+ * sources at a time with their loads in flight together; past the end a
+ * source adds 0.0, which leaves the sum's bits as they were. A lane walks
+ * one segment while its warp's other lanes walk theirs, so a round lasts
+ * as long as its longest segment: on an H200 one source at a time took a
+ * leaf twice as long, the compiler's unrolling by four (whose tail still
+ * went one at a time) left email-Eu-core's leaves at 22 us, and this form
+ * ran PageRank 2-6 % faster (R-MAT 18 0.256 against 0.271 ms). */
+#define PR_SUM_RUN 8u
+RK_HD static double pr_seg_sum(const pr_state *s, const double *RK_RESTRICT y, uint64_t seg) {
+  const uint32_t *RK_RESTRICT src = s->src;
+  uint64_t end = s->seg_src[seg + 1];
+  double sum = 0.0;
+  for (uint64_t e = s->seg_src[seg]; e < end; e += PR_SUM_RUN) {
+    double v[PR_SUM_RUN];
+    for (uint32_t i = 0; i < PR_SUM_RUN; i++) v[i] = e + i < end ? y[src[e + i]] : 0.0;
+    for (uint32_t i = 0; i < PR_SUM_RUN; i++) sum += v[i];
+  }
+  return sum;
+}
+
 /* Sends segments [seg0, seg1) of one block to partition q in batches; an
  * empty range sends one empty batch (an idle partition's). A lane walking
  * up to four segments at once, their loads interleaved, was slower on an
@@ -102,10 +123,8 @@ RK_HD static int pr_send_segs(rk_ctx *ctx, const pr_state *s, uint32_t q, uint64
     }
     uint64_t seg = base + ctx->lane;
     if (seg < seg1) {
-      double sum = 0.0;
-      for (uint64_t e = s->seg_src[seg]; e < s->seg_src[seg + 1]; e++) sum += y[s->src[e]];
       c->node[n + ctx->lane] = s->seg_node[seg];
-      c->value[n + ctx->lane] = sum;
+      c->value[n + ctx->lane] = pr_seg_sum(s, y, seg);
     }
     n += seg1 - base < ctx->lanes ? (uint32_t)(seg1 - base) : ctx->lanes;
   }
