@@ -78,24 +78,31 @@ RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_
   return pr_contrib_send_lanes(ctx, pr_aggregator_of(s, c->part), c);
 }
 
-/* The sum of y over segment seg's sources, in their order, PR_SUM_RUN
- * sources at a time with their loads in flight together; past the end a
- * source adds 0.0, which leaves the sum's bits as they were. A lane walks
- * one segment while its warp's other lanes walk theirs, so a round lasts
- * as long as its longest segment: on an H200 one source at a time took a
- * leaf twice as long, the compiler's unrolling by four (whose tail still
- * went one at a time) left email-Eu-core's leaves at 22 us, and this form
- * ran PageRank 2-6 % faster (R-MAT 18 0.256 against 0.271 ms). */
+/* The sum of y over segment seg's sources, in their order. On a GPU,
+ * PR_SUM_RUN sources at a time with their loads in flight together; past
+ * the end a source adds 0.0, which leaves the sum's bits as they were. A
+ * lane walks one segment while its warp's other lanes walk theirs, so a
+ * round lasts as long as its longest segment: on an H200 one source at a
+ * time took a leaf twice as long, the compiler's unrolling by four (whose
+ * tail still went one at a time) left email-Eu-core's leaves at 22 us,
+ * and this form ran PageRank 2-6 % faster (R-MAT 18 0.256 against 0.271
+ * ms). A CPU core runs ahead of its loads by itself, and there the
+ * padding only cost (p2p-Gnutella31, 2.4 sources a segment, took up to
+ * twice as long), so it sums one source at a time. */
 #define PR_SUM_RUN 8u
 RK_HD static double pr_seg_sum(const pr_state *s, const double *RK_RESTRICT y, uint64_t seg) {
   const uint32_t *RK_RESTRICT src = s->src;
   uint64_t end = s->seg_src[seg + 1];
   double sum = 0.0;
+#if defined(__CUDA_ARCH__)
   for (uint64_t e = s->seg_src[seg]; e < end; e += PR_SUM_RUN) {
     double v[PR_SUM_RUN];
     for (uint32_t i = 0; i < PR_SUM_RUN; i++) v[i] = e + i < end ? y[src[e + i]] : 0.0;
     for (uint32_t i = 0; i < PR_SUM_RUN; i++) sum += v[i];
   }
+#else
+  for (uint64_t e = s->seg_src[seg]; e < end; e++) sum += y[src[e]];
+#endif
   return sum;
 }
 
