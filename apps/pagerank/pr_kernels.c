@@ -86,9 +86,9 @@ RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_
  * time took a leaf twice as long, the compiler's unrolling by four (whose
  * tail still went one at a time) left email-Eu-core's leaves at 22 us,
  * and this form ran PageRank 2-6 % faster (R-MAT 18 0.256 against 0.271
- * ms). A CPU core runs ahead of its loads by itself, and there the
- * padding only cost (p2p-Gnutella31, 2.4 sources a segment, took up to
- * twice as long), so it sums one source at a time. */
+ * ms). A CPU core runs ahead of its loads by itself, so there the sum
+ * goes one source at a time: the padding would only add work to short
+ * segments (p2p-Gnutella31 has 2.4 sources a segment). */
 #define PR_SUM_RUN 8u
 RK_HD static double pr_seg_sum(const pr_state *s, const double *RK_RESTRICT y, uint64_t seg) {
   const uint32_t *RK_RESTRICT src = s->src;
