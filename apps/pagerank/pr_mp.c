@@ -468,7 +468,6 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     result->iterations = done.iter;
     result->l1_change = done.l1;
   }
-  if (rc == RK_OK && stats && st.steps) rc = step_means(&rt, &st, done.iter, stats->step_ns);
   if (stats) {
     stats->setup_ns = at[0] ? at[0] - t0 : 0;
     stats->iterate_ns = at[0] ? at[1] - at[0] : 0;
@@ -485,9 +484,14 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->seg_max = seg_max;
     stats->fin_piece = st.fin_piece;
     stats->backend = cuda ? "cuda" : "cpu";
-    if (!st.steps) memset(stats->step_ns, 0, sizeof stats->step_ns);
+    memset(stats->step_ns, 0, sizeof stats->step_ns);
   }
-  rk_runtime_terminate(&rt, 5000000000ull);
+  /* A worker records some steps after the message that hands its part on
+   * (a leaf's last batch, a partial), so the steps are read once the
+   * workers are joined: before, a read could race with such a write. */
+  int joined = rk_runtime_terminate(&rt, 5000000000ull) == RK_OK;
+  if (rc == RK_OK && stats && st.steps && joined)
+    rc = step_means(&rt, &st, done.iter, stats->step_ns);
   mem_release(&rt, &mem);
   rk_runtime_close(&rt);
   pr_plan_free(&pl);
