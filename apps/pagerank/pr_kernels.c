@@ -5,7 +5,10 @@
 #include "pr_kernels.h"
 
 /* Records step `what` of iteration iter (pr_kernels.h) when the run times
- * its steps: the latest reading wins, by an atomic max. */
+ * its steps: the latest reading wins, by an atomic max (the first leaf's
+ * is stored complemented, so there the earliest wins). Relaxed: a clock
+ * reading for a benchmark, read once the workers are joined; it orders
+ * nothing. */
 RK_HD static void pr_step(const pr_state *s, uint32_t iter, int what) {
   if (!s->steps || iter > s->max_iter) return;
 #if defined(__CUDA_ARCH__)
@@ -18,8 +21,8 @@ RK_HD static void pr_step(const pr_state *s, uint32_t iter, int what) {
 #if defined(__CUDA_ARCH__)
   atomicMax((unsigned long long *)p, (unsigned long long)t);
 #else
-  uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
-  while (old < t && !__atomic_compare_exchange_n(p, &old, t, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  uint64_t old = rk_load_relaxed_u64(p);
+  while (old < t && !rk_cas_relaxed_u64(p, &old, t)) {
   }
 #endif
 }
