@@ -209,10 +209,11 @@ static void test_finish_pieces(void) {
 }
 
 /* Timed steps: the same ranks, and the intervals of an iteration in
- * order: the first leaf after the pr_go, the last leaf after the first,
- * and all of them together no longer than an iteration took. (The others
- * may overlap across workers, so they are not checked alone.) Without
- * steps the intervals are zero. */
+ * order: the first leaf's start after the pr_go, the last leaf's start
+ * after the first's, the last leaf's end after that, and all of them
+ * together no longer than an iteration took. (The others may overlap
+ * across workers, so they are not checked alone.) Without steps the
+ * intervals are zero. */
 static void test_steps(void) {
   rk_graph g;
   CHECK_OK(rk_graph_rmat(&g, 12, 8, 9));
@@ -226,7 +227,6 @@ static void test_steps(void) {
   for (uint32_t v = 0; v < g.n; v++) l1 += fabs(r.ranks[v] - ref.ranks[v]);
   CHECK(l1 <= tolerance);
   for (int i = 0; i < PR_MP_STEPS; i++) total += st.step_ns[i];
-  /* the first leaf's start, the last's, then the last's end: in order */
   CHECK(st.step_ns[0] >= 0.0 && st.step_ns[1] >= 0.0 && st.step_ns[2] >= 0.0);
   CHECK(total > 0.0 && total <= (double)st.iterate_ns / r.iterations);
   rk_pagerank_result_free(&r);
