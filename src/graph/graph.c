@@ -44,7 +44,7 @@ static void group_by_block(rk_csr_builder *b, const uint32_t *key, const uint32_
   }
 }
 
-void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
+static void csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
   rk_graph *g = b->g;
   group_by_block(b, src, NULL, k);
   for (size_t j = 0; j < k; j++) g->out_off[b->key[j] + 1]++;
@@ -53,12 +53,19 @@ void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, s
 }
 
 /* After rk_csr_reserve, off[u] is the next free slot of u's list. */
-void rk_csr_place(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
+static void csr_place(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
   rk_graph *g = b->g;
   group_by_block(b, src, dst, k);
   for (size_t j = 0; j < k; j++) g->out_dst[g->out_off[b->key[j]]++] = b->val[j];
   group_by_block(b, dst, src, k);
   for (size_t j = 0; j < k; j++) g->in_src[g->in_off[b->key[j]]++] = b->val[j];
+}
+
+void rk_csr_add(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k) {
+  if (b->placing)
+    csr_place(b, src, dst, k);
+  else
+    csr_count(b, src, dst, k);
 }
 
 /* Turns the counts left at off[u + 1] into start offsets by a running sum:
@@ -70,6 +77,7 @@ static uint64_t counts_to_starts(uint64_t *off, uint32_t n) {
 
 int rk_csr_reserve(rk_csr_builder *b) {
   rk_graph *g = b->g;
+  b->placing = 1;
   g->m = counts_to_starts(g->out_off, g->n);
   counts_to_starts(g->in_off, g->n);
   if (g->m > SIZE_MAX / sizeof(uint32_t)) return RK_E_NOMEM;
@@ -97,15 +105,11 @@ void rk_csr_end(rk_csr_builder *b, int ok) {
   memset(b, 0, sizeof *b);
 }
 
-/* Counts or places the m edges of src and dst, a batch at a time. */
-static void csr_stream(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, uint64_t m,
-                       int place) {
+/* Adds the m edges of src and dst, a batch at a time. */
+static void csr_stream(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, uint64_t m) {
   for (uint64_t e = 0; e < m; e += b->batch) {
     size_t k = m - e < b->batch ? (size_t)(m - e) : b->batch;
-    if (place)
-      rk_csr_place(b, src + e, dst + e, k);
-    else
-      rk_csr_count(b, src + e, dst + e, k);
+    rk_csr_add(b, src + e, dst + e, k);
   }
 }
 
@@ -119,10 +123,10 @@ int rk_graph_from_edges(rk_graph *g, uint32_t n, uint64_t m,
   rk_csr_builder b;
   int rc = rk_csr_begin(&b, g, n, m);
   if (rc == RK_OK) {
-    csr_stream(&b, src, dst, m, 0);
+    csr_stream(&b, src, dst, m);
     rc = rk_csr_reserve(&b);
   }
-  if (rc == RK_OK) csr_stream(&b, src, dst, m, 1);
+  if (rc == RK_OK) csr_stream(&b, src, dst, m);
   rk_csr_end(&b, rc == RK_OK);
   if (rc) rk_graph_free(g);
   return rc;

@@ -18,8 +18,9 @@ static inline uint64_t rk_mix64(uint64_t x) {
  * Edges are streamed twice in the same order, in batches of at most
  * RK_CSR_BATCH: once to count degrees, once to place them. Producers that
  * can replay their edges (the generator) so never hold an edge list.
- * Sequence: begin (with the number of edges to come), count each batch of
- * at most b->batch edges, reserve, place each batch, end. rk_csr_begin
+ * Sequence: begin (with the number of edges to come), add each batch of at
+ * most b->batch edges (counted), reserve, add the same batches again
+ * (placed), end. rk_csr_begin
  * zeroes g; on any error the caller ends the builder (ok 0) and frees g.
  * Each node's lists keep the stream's order.
  *
@@ -37,12 +38,14 @@ typedef struct rk_csr_builder {
   uint64_t *at;      /* nblocks + 1: where each block's edges go */
   uint32_t *key;     /* a batch's nodes, grouped by block */
   uint32_t *val;     /* the other end of each */
+  int placing;       /* set by rk_csr_reserve: rk_csr_add places */
 } rk_csr_builder;
 
 int rk_csr_begin(rk_csr_builder *b, rk_graph *g, uint32_t n, uint64_t m);
-void rk_csr_count(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);
+/* Counts the batch's k edges src[i] -> dst[i] before rk_csr_reserve,
+ * places them after. */
+void rk_csr_add(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);
 int rk_csr_reserve(rk_csr_builder *b);
-void rk_csr_place(rk_csr_builder *b, const uint32_t *src, const uint32_t *dst, size_t k);
 /* Frees the builder's scratch; with ok, turns the offsets into the CSR's. */
 void rk_csr_end(rk_csr_builder *b, int ok);
 

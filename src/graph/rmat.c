@@ -81,9 +81,9 @@ static void rmat_edge(rmat_rng *r, unsigned scale, uint64_t *u, uint64_t *v) {
 }
 
 /* The m edges of the stream, a batch of the builder's at a time into u
- * and v, counted or placed. */
+ * and v, added to the builder. */
 static void rmat_stream(rk_csr_builder *csr, unsigned scale, uint64_t m, uint64_t seed,
-                        const rmat_scramble *sc, uint32_t *u, uint32_t *v, int place) {
+                        const rmat_scramble *sc, uint32_t *u, uint32_t *v) {
   rmat_rng r;
   rng_seed(&r, seed);
   for (uint64_t e = 0; e < m; e += csr->batch) {
@@ -94,10 +94,7 @@ static void rmat_stream(rk_csr_builder *csr, unsigned scale, uint64_t m, uint64_
       u[i] = scramble(sc, a);
       v[i] = scramble(sc, b);
     }
-    if (place)
-      rk_csr_place(csr, u, v, k);
-    else
-      rk_csr_count(csr, u, v, k);
+    rk_csr_add(csr, u, v, k);
   }
 }
 
@@ -116,10 +113,10 @@ int rk_graph_rmat(rk_graph *g, unsigned scale, unsigned edge_factor,
   uint32_t *u = malloc(csr.batch * sizeof *u), *v = malloc(csr.batch * sizeof *v);
   if (!rc && (!u || !v)) rc = RK_E_NOMEM;
   if (!rc) {
-    rmat_stream(&csr, scale, m, seed, &sc, u, v, 0);
+    rmat_stream(&csr, scale, m, seed, &sc, u, v);
     rc = rk_csr_reserve(&csr);
   }
-  if (!rc) rmat_stream(&csr, scale, m, seed, &sc, u, v, 1);
+  if (!rc) rmat_stream(&csr, scale, m, seed, &sc, u, v);
   rk_csr_end(&csr, rc == RK_OK);
   free(u);
   free(v);
