@@ -110,6 +110,11 @@ static uint32_t pow2_at_least(uint64_t x) {
 
 RK_STATIC_ASSERT(PR_MP_STEPS == PR_STEPS - 1, "an interval between each two steps");
 
+/* Bytes of pr_state.steps: PR_STEPS readings for each iteration 0..max_iter. */
+static size_t steps_bytes(const pr_state *st) {
+  return ((size_t)st->max_iter + 1) * PR_STEPS * sizeof(uint64_t);
+}
+
 /* Copies plan and initial vectors into kernel memory and fills st; with
  * steps, zeroed room for the steps of each iteration. */
 static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m,
@@ -145,10 +150,9 @@ static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m
   if (rc == RK_OK && (rc = mem_put(rt, m, zeros, pl->nparts * sizeof(uint32_t), &p)) == RK_OK)
     st->received = p;
   free(zeros);
-  size_t step_bytes = ((size_t)st->max_iter + 1) * PR_STEPS * sizeof(uint64_t);
-  uint64_t *no_steps = steps && rc == RK_OK ? calloc(1, step_bytes) : NULL;
+  uint64_t *no_steps = steps && rc == RK_OK ? calloc(1, steps_bytes(st)) : NULL;
   if (steps && rc == RK_OK && no_steps == NULL) rc = RK_E_NOMEM;
-  if (no_steps && (rc = mem_put(rt, m, no_steps, step_bytes, &p)) == RK_OK) st->steps = p;
+  if (no_steps && (rc = mem_put(rt, m, no_steps, steps_bytes(st), &p)) == RK_OK) st->steps = p;
   free(no_steps);
   free(x0);
   free(y1);
@@ -383,9 +387,8 @@ static uint32_t gpu_parts(uint64_t m) {
 /* The mean, over iterations 1..iters, of each interval between two steps
  * the kernels recorded in st->steps (pr_kernels.h). */
 static int step_means(rk_runtime *rt, const pr_state *st, uint32_t iters, double *mean) {
-  size_t bytes = ((size_t)st->max_iter + 1) * PR_STEPS * sizeof(uint64_t);
-  uint64_t *t = malloc(bytes);
-  int rc = t ? rk_mem_copy_out(rt, t, st->steps, bytes) : RK_E_NOMEM;
+  uint64_t *t = malloc(steps_bytes(st));
+  int rc = t ? rk_mem_copy_out(rt, t, st->steps, steps_bytes(st)) : RK_E_NOMEM;
   for (int i = 0; i < PR_MP_STEPS; i++) mean[i] = 0.0;
   for (uint32_t k = 1; rc == RK_OK && k <= iters; k++) {
     uint64_t at[PR_STEPS];
