@@ -128,6 +128,12 @@ static int run_reference(const bench_opts *o, const rk_graph *g, rk_pagerank_res
   return rc;
 }
 
+/* The steps table's columns, one for each of pr_mp_stats.step_ns. */
+static const char *const STEP_NAMES[] = {
+    "pr_go to the first leaf", "to the last leaf's start", "to the last leaf's end",
+    "to the last partition",   "to the last partial",      "to the checker"};
+RK_STATIC_ASSERT(sizeof STEP_NAMES / sizeof STEP_NAMES[0] == PR_MP_STEPS, "a name a step");
+
 /* One row: reference and ring kernels, reps times each. */
 static int bench_graph(bench_opts *o, const char *name, const rk_graph *g) {
   uint64_t ref_ns[16], mp_ns[16], setup_ns[16];
@@ -172,11 +178,13 @@ static int bench_graph(bench_opts *o, const char *name, const rk_graph *g) {
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
           dist, shape, (unsigned long long)st.batches);
   fflush(o->out);
-  if (o->shape.steps && o->nsteps < 16)
-    snprintf(o->steps[o->nsteps++], sizeof o->steps[0],
-             "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |", name, st.step_ns[0] / 1e3,
-             st.step_ns[1] / 1e3, st.step_ns[2] / 1e3, st.step_ns[3] / 1e3, st.step_ns[4] / 1e3,
-             st.step_ns[5] / 1e3, mp_it / 1e3);
+  if (o->shape.steps && o->nsteps < 16) {
+    char *row = o->steps[o->nsteps++];
+    size_t len = (size_t)snprintf(row, sizeof o->steps[0], "| %s |", name);
+    for (int i = 0; i < PR_MP_STEPS && len < sizeof o->steps[0]; i++)
+      len += (size_t)snprintf(row + len, sizeof o->steps[0] - len, " %.1f |", st.step_ns[i] / 1e3);
+    if (len < sizeof o->steps[0]) snprintf(row + len, sizeof o->steps[0] - len, " %.1f |", mp_it / 1e3);
+  }
   return RK_OK;
 }
 
@@ -261,11 +269,14 @@ int main(int argc, char **argv) {
     failed |= bench_graph(&o, name, &g) != RK_OK;
     rk_graph_free(&g);
   }
-  if (o.nsteps)
+  if (o.nsteps) {
     fprintf(o.out, "\nthe steps of an iteration, mean over the last run's iterations, us\n\n"
-                   "| graph | pr_go to the first leaf | to the last leaf's start | to the last "
-                   "leaf's end | to the last partition | to the last partial | to the checker | "
-                   "iteration |\n|---|---|---|---|---|---|---|---|\n");
+                   "| graph |");
+    for (int i = 0; i < PR_MP_STEPS; i++) fprintf(o.out, " %s |", STEP_NAMES[i]);
+    fprintf(o.out, " iteration |\n|---|");
+    for (int i = 0; i <= PR_MP_STEPS; i++) fprintf(o.out, "---|");
+    fputc('\n', o.out);
+  }
   for (int i = 0; i < o.nsteps; i++) fprintf(o.out, "%s\n", o.steps[i]);
   return failed;
 }
