@@ -25,11 +25,13 @@
  *   their inboxes share an iteration's batches); the worker that receives the last
  *   batch of partition q in an iteration (counts are known from the plan)
  *   computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's nodes, its L1
- *   change and dangling mass, and reports them in a pr_partial; a large
- *   partition is cut into pieces (pr_fin to its own kernel), each finished
- *   by a worker of its own and reported in a pr_partial of its own.
- * - checker: sums the partials (npartials an iteration); stops (pr_done to the host) when the L1
- *   change is below n * tol or at max_iter, else starts the next iteration.
+ *   change and dangling mass; a large partition is cut into pieces (pr_fin
+ *   to its own kernel), each finished by a worker of its own. The pieces'
+ *   sums are added up as they finish, and the worker that finishes the
+ *   iteration's last piece (npieces an iteration) reports the totals in
+ *   one pr_partial.
+ * - checker: stops (pr_done to the host) when the L1 change is below
+ *   n * tol or at max_iter, else starts the next iteration.
  *
  * Senders read y of iteration k while aggregators write y of k+1, so y is
  * double-buffered by iteration parity. All three share one state layout;
@@ -67,7 +69,6 @@ RK_MESSAGE(pr_contrib, 0x0302, 1, PR_CONTRIB_FIELDS);
 
 #define PR_PARTIAL_FIELDS(F, A) \
   F(uint32_t, iter, 0)          \
-  F(uint32_t, part, 0)          \
   F(double, l1, 0.0)            \
   F(double, dangling, 0.0)
 RK_MESSAGE(pr_partial, 0x0303, 1, PR_PARTIAL_FIELDS);
@@ -103,6 +104,16 @@ enum { PR_CHECKER = 0, PR_AGGREGATOR0 = 1 };
 #define PR_AGGREGATORS_MAX 64
 #define PR_SENDERS_MAX 64
 
+/* The aggregators' sums over the pieces finished in an iteration, in
+ * kernel memory: every aggregator kernel adds to the same ones (each
+ * kernel has a copy of pr_state, not of what it points to). */
+typedef struct pr_sums {
+  uint32_t finished;
+  uint32_t pad_;
+  double l1;
+  double dangling;
+} pr_sums;
+
 typedef struct pr_state {
   /* the plan (read-only) */
   uint32_t n;
@@ -115,7 +126,7 @@ typedef struct pr_state {
   uint32_t seg_max;        /* sources a segment holds at most; 0: no limit */
   uint32_t fin_piece;      /* nodes a pr_fin finishes at most; 0: a partition
                               is finished whole by the worker that completes it */
-  uint32_t npartials;      /* pr_partial the checker gets an iteration */
+  uint32_t npieces;        /* pieces finished an iteration, all partitions */
   const uint64_t *blk_seg; /* source partitions * nparts + 1 offsets into the
                               segments; block b = p * nparts + q */
   const uint32_t *seg_node;/* target of each segment */
@@ -132,15 +143,13 @@ typedef struct pr_state {
   double *y[2];            /* x/outdeg, by iteration parity */
   double *acc;             /* summed contributions of this iteration */
   uint32_t *received;      /* batches partition q got this iteration */
+  pr_sums *sums;           /* the pieces finished this iteration, and their sums */
   uint64_t *steps;         /* NULL, or PR_STEPS clock readings an iteration
                               (iteration k at k * PR_STEPS), for benchmarks */
   double alpha;
   double tol;
   uint32_t max_iter;
-  /* checker's sums for the iteration in progress */
-  uint32_t partials;
-  double l1;
-  double dangling;
+
 } pr_state;
 
 /* When an iteration's steps happened, if pr_state.steps is set: each slot
@@ -154,7 +163,7 @@ enum {
   PR_STEP_LEAF_LAST,    /* the last leaf had sent its batches */
   PR_STEP_PART_LAST,    /* the last partition had all its batches */
   PR_STEP_PARTIAL_LAST, /* the last pr_partial was sent */
-  PR_STEP_CHECKED,      /* the checker had every pr_partial */
+  PR_STEP_CHECKED,      /* the checker had the pr_partial */
   PR_STEPS
 };
 
@@ -177,7 +186,7 @@ RK_INLINE int pr_piece_next(const uint64_t *blk_seg, uint64_t seg1, pr_piece *p)
   return 1;
 }
 
-/* Pieces a partition of `nodes` nodes is finished in (one pr_partial each). */
+/* Pieces a partition of `nodes` nodes is finished in. */
 RK_INLINE uint32_t pr_fin_pieces(uint32_t nodes, uint32_t fin_piece) {
   return fin_piece && nodes > fin_piece ? (nodes + fin_piece - 1) / fin_piece : 1;
 }

@@ -14,22 +14,25 @@
 #define PR_GPU_BLOCK_EDGES 256u  /* CUDA: edges a (p, q) block should have, at least */
 /* CUDA: the sender's and the aggregators' blocks and threads, and the most
  * partitions: a warp walks a leaf (kernels with lanes), and an iteration
- * is cut into as many leaves as there are sender warps (leaf_count), 256
- * for 64 blocks of 4 warps and, from PR_GPU_BIG_EDGES edges, 1024 for 128
- * blocks of 8. When a leaf was a (p, q) block, 16 x 16 or 32 x 32 of them,
+ * is cut into as many leaves as there are sender warps (leaf_count), 512
+ * for 128 blocks of 4 warps and, from PR_GPU_BIG_EDGES edges, 1024 for 128
+ * blocks of 8. 128 blocks of 4 warps against 64 (H200, ms an iteration,
+ * two rounds): R-MAT 18 0.179-0.180 against 0.233-0.234, R-MAT 16
+ * 0.085-0.086 against 0.094, p2p-Gnutella31 0.070-0.071 against
+ * 0.074-0.075, the other SNAP graphs within 0.001 ms. When a leaf was a (p, q) block, 16 x 16 or 32 x 32 of them,
  * on an H200 (ms an iteration, tol 1e-10, median of 3),
  * R-MAT 14 / 16 / 18 / 20 / 22 took 0.21 / 0.35 / 1.12 / 3.72 / 15.9 at 16
  * partitions and 64 x 128, 3.30 at R-MAT 20 and 11.5 at 22 with 32 and
  * 132 x 256, where the earlier shape, up to 256 partitions of a thread a
  * leaf, took 0.97 / 2.37 / 5.05 / 15.5 / 42.7 (and 8 partitions 0.23 /
  * 0.68 at R-MAT 14 / 16). */
-#define PR_GPU_WORKERS 64u
+#define PR_GPU_WORKERS 128u
 #define PR_GPU_THREADS 128u
-#define PR_GPU_PARTS 16u
+#define PR_GPU_PARTS 32u
+#define PR_GPU_PART_NODES 2048u
 #define PR_GPU_BIG_EDGES (1ull << 24)
 #define PR_GPU_BIG_WORKERS 128u
 #define PR_GPU_BIG_THREADS 256u
-#define PR_GPU_BIG_PARTS 32u
 /* Entries a contribution batch carries. On an H100, 256 against 64 took
  * R-MAT 22 from 68 to 52 ms an iteration and the SNAP graphs down by 30-60 %
  * (fewer messages through the aggregator's inbox), but R-MAT 14-16, with
@@ -86,7 +89,7 @@
 
 /* Kernel-memory copies of the plan and the vectors. */
 typedef struct pr_mem {
-  void *p[16];
+  void *p[17];
   int n;
 } pr_mem;
 
@@ -142,13 +145,15 @@ static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m
   PUT(x, x0, n * sizeof *x0);
   PUT(y[1], y1, n * sizeof *y1);
 #undef PUT
-  /* y[0], acc and received start at zero. */
+  /* y[0], acc, received and sums start at zero. */
   double *zeros = calloc(n, sizeof *zeros);
   if (rc == RK_OK && zeros == NULL) rc = RK_E_NOMEM;
   if (rc == RK_OK && (rc = mem_put(rt, m, zeros, n * sizeof *zeros, &p)) == RK_OK) st->y[0] = p;
   if (rc == RK_OK && (rc = mem_put(rt, m, zeros, n * sizeof *zeros, &p)) == RK_OK) st->acc = p;
   if (rc == RK_OK && (rc = mem_put(rt, m, zeros, pl->nparts * sizeof(uint32_t), &p)) == RK_OK)
     st->received = p;
+  const pr_sums no_sums = {0, 0, 0.0, 0.0};
+  if (rc == RK_OK && (rc = mem_put(rt, m, &no_sums, sizeof no_sums, &p)) == RK_OK) st->sums = p;
   free(zeros);
   uint64_t *no_steps = steps && rc == RK_OK ? calloc(1, steps_bytes(st)) : NULL;
   if (steps && rc == RK_OK && no_steps == NULL) rc = RK_E_NOMEM;
@@ -218,7 +223,7 @@ static uint32_t default_workers(int cuda, uint64_t m) {
  * partitions asked for. On an H100 the warp form took the SNAP graphs
  * (64-256 leaves) from 0.4-6.2 to 0.3-2.8 ms an iteration; at R-MAT 22
  * with 65536 leaves the lane form was faster (64 against 400 ms), but 1024
- * leaves of the warp form beat both (PR_GPU_BIG_PARTS). */
+ * leaves of the warp form beat both (PR_GPU_PARTS). */
 static int gpu_wide(uint64_t leaves, uint32_t workers, uint32_t threads) {
   return leaves <= 2ull * workers * (threads / 32);
 }
@@ -266,8 +271,8 @@ static uint64_t batches_to(const pr_plan *pl, uint32_t k, uint32_t naggs) {
   return batches;
 }
 
-/* Finish pieces of aggregator k's partitions (pr_fin to itself, and as
- * many pr_partial to the checker); with k 0 of 1, all of them. */
+/* Finish pieces of aggregator k's partitions (pr_fin to itself); with k
+ * 0 of 1, all of them. */
 static uint64_t pieces_of(const pr_plan *pl, uint32_t fin_piece, uint32_t k, uint32_t naggs) {
   uint64_t pieces = 0;
   for (uint32_t q = k; q < pl->nparts; q += naggs)
@@ -340,7 +345,8 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
                        uint64_t *messages, uint64_t at[2]) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
   int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
-  int rc = add_kernel(rt, &pr_checker, st, 1, 0, pow2_at_least(st->npartials + 16));
+  /* the checker's inbox holds the start, or an iteration's one pr_partial */
+  int rc = add_kernel(rt, &pr_checker, st, 1, 0, 16);
   uint32_t agg_workers = !cuda ? 1 : workers / st->naggs ? workers / st->naggs : 1;
   for (uint32_t k = 0; rc == RK_OK && k < st->naggs; k++)
     rc = add_kernel(rt, wide ? &pr_aggregator_lanes : &pr_aggregator, st, agg_workers, threads,
@@ -374,13 +380,18 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
  * PR_GPU_BLOCK_EDGES edges each would make (the rule was measured with as
  * many source partitions as partitions): small graphs get few partitions
  * (each partition adds messages to every iteration), large ones
- * PR_GPU_PARTS or PR_GPU_BIG_PARTS. With one source partition, 1 to 16
- * partitions moved no SNAP graph or R-MAT 14-18 out of its noise on an
- * H200 but p2p-Gnutella31, slower with fewer (docs/GPU-RESULTS.md, the
- * tenth round). */
-static uint32_t gpu_parts(uint64_t m) {
-  uint32_t most = m >= PR_GPU_BIG_EDGES ? PR_GPU_BIG_PARTS : PR_GPU_PARTS, p = 1;
-  while (p < most && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
+ * PR_GPU_PARTS; and, up to PR_GPU_PARTS, partitions of at most
+ * PR_GPU_PART_NODES nodes, since one warp finishes each (p2p-Gnutella31,
+ * 62,586 nodes: 3,900 a partition at 16, a 13 us finish; 0.093-0.095 ms
+ * an iteration at 16 partitions, 0.074-0.075 at 32, H200). Since the
+ * aggregators send one pr_partial an iteration, not one a partition, 32
+ * partitions also took R-MAT 16 from 0.107 to 0.093 ms and R-MAT 18 from
+ * 0.233 to 0.227; wiki-Vote, which the rules keep at 16, went from 0.050
+ * to 0.079 at 32 (docs/GPU-RESULTS.md, the twelfth round). */
+static uint32_t gpu_parts(uint64_t m, uint64_t n) {
+  uint32_t p = 1;
+  while (p < PR_GPU_PARTS && (uint64_t)(2 * p) * (2 * p) * PR_GPU_BLOCK_EDGES <= m) p *= 2;
+  while (p < PR_GPU_PARTS && n > (uint64_t)p * PR_GPU_PART_NODES) p *= 2;
   return p;
 }
 
@@ -428,7 +439,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
    * partition adds messages to an iteration that has little work. */
   uint64_t by_edges = g->m / PR_PART_EDGES ? g->m / PR_PART_EDGES : 1;
   uint32_t nparts = o.nparts ? o.nparts
-                    : cuda   ? gpu_parts(g->m)
+                    : cuda   ? gpu_parts(g->m, g->n)
                     : by_edges < 2ull * workers ? (uint32_t)by_edges : 2 * workers;
   uint64_t leaves = o.leaves ? o.leaves : leaf_count(cuda, g, workers, threads);
   uint32_t batch = o.batch ? o.batch : default_batch(cuda, g->m, leaves, workers, threads);
@@ -458,7 +469,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     senders = sender_workers(cuda, pl.nleaves, workers);
     st.nsenders = default_senders(cuda, o.senders, pl.nparts, pl.nleaves, senders);
     st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs);
-    st.npartials = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
+    st.npieces = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
     rc = place(&rt, g, &pl, &mem, &st, o.steps != 0);
     if (rc == RK_OK)
       rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, &result->messages,

@@ -48,7 +48,8 @@ typedef struct pr_mp_opts {
  * from the checker's pr_go to the first leaf's walk, from there to the
  * last leaf's walk (how far apart the split tree starts them), to the
  * last leaf's last batch, to the last partition's last batch taken, to
- * the last pr_partial sent, and to the checker having them all. */
+ * the iteration's pr_partial sent (its last piece finished), and to the
+ * checker having it. */
 #define PR_MP_STEPS 6
 
 /* Where the time went, for benchmarks. */

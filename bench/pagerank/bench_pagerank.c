@@ -131,7 +131,7 @@ static int run_reference(const bench_opts *o, const rk_graph *g, rk_pagerank_res
 /* The steps table's columns, one for each of pr_mp_stats.step_ns. */
 static const char *const STEP_NAMES[] = {
     "pr_go to the first leaf", "to the last leaf's start", "to the last leaf's end",
-    "to the last partition",   "to the last partial",      "to the checker"};
+    "to the last partition",   "to the partial",           "to the checker"};
 RK_STATIC_ASSERT(sizeof STEP_NAMES / sizeof STEP_NAMES[0] == PR_MP_STEPS, "a name a step");
 
 /* One row: reference and ring kernels, reps times each. */
