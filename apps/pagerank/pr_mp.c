@@ -337,12 +337,10 @@ static uint32_t sender_workers(int cuda, uint64_t leaves, uint32_t workers) {
 
 /* workers: the sender's; on the GPU the aggregators share them, on the CPU
  * each aggregator has one, which owns its partitions' entries of acc.
- * at[0] is when the host sent pr_start, at[1] when it had pr_done: the
- * message count after that reads every kernel's telemetry, which on a GPU
- * took 0.2-0.4 ms (17-33 kernels) and is no part of the iterations. */
+ * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
-                       uint64_t *messages, uint64_t at[2]) {
+                       uint64_t at[2]) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
   int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
   /* the checker's inbox holds the start, or an iteration's one pr_partial */
@@ -368,12 +366,22 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   if (rc == RK_OK) rc = RK_HOST_SEND(rt, PR_CHECKER, pr_start, &start, timeout_ns);
   if (rc == RK_OK) rc = wait_done(rt, nkernels, timeout_ns, done);
   at[1] = rk_now_ns();
-  *messages = 1;
-  for (uint32_t k = 0; k < nkernels; k++) {
-    rk_kernel_telemetry t;
-    if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) *messages += t.sent;
-  }
   return rc;
+}
+
+/* Messages the run sent: the host's pr_start and every kernel's sends, as
+ * its telemetry counts them. Read once the workers are joined: a worker
+ * counts a send after its commit, and a GPU block publishes its counts
+ * every few rounds, so a read at pr_done could miss the last ones (on an
+ * H200 by 1 to 17 of 175-416). Reading every kernel's telemetry took
+ * 0.2-0.4 ms on a GPU (17-33 kernels), no part of the iterations. */
+static uint64_t messages_sent(rk_runtime *rt, const pr_state *st) {
+  uint64_t messages = 1;
+  for (uint32_t k = 0; k < PR_AGGREGATOR0 + st->naggs + st->nsenders; k++) {
+    rk_kernel_telemetry t;
+    if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) messages += t.sent;
+  }
+  return messages;
 }
 
 /* CUDA: as many partitions as nparts^2 blocks of at least
@@ -472,8 +480,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.npieces = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
     rc = place(&rt, g, &pl, &mem, &st, o.steps != 0);
     if (rc == RK_OK)
-      rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, &result->messages,
-                       at);
+      rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, at);
   }
   if (rc == RK_OK) {
     result->ranks = malloc(g->n * sizeof *result->ranks);
@@ -504,6 +511,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
    * (a leaf's last batch, a partial), so the steps are read once the
    * workers are joined: before, a read could race with such a write. */
   int joined = rk_runtime_terminate(&rt, 5000000000ull) == RK_OK;
+  if (rc == RK_OK) result->messages = messages_sent(&rt, &st);
   if (rc == RK_OK && stats && st.steps && joined)
     rc = step_means(&rt, &st, done.iter, stats->step_ns);
   mem_release(&rt, &mem);

@@ -238,6 +238,40 @@ static void test_steps(void) {
   rk_graph_free(&g);
 }
 
+/* pr_go messages that cover a range of span leaves: its children, as
+ * pr_split cuts it, and each wider child's own. */
+static uint64_t go_messages(uint32_t span, uint32_t fanout) {
+  uint32_t k = span < fanout ? span : fanout;
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < k; i++) {
+    uint32_t lo = (uint32_t)((uint64_t)span * i / k), hi = (uint32_t)((uint64_t)span * (i + 1) / k);
+    n += 1 + (hi - lo > 1 ? go_messages(hi - lo, fanout) : 0);
+  }
+  return n;
+}
+
+/* The messages a run sends, counted by the kernels' telemetry: the host's
+ * pr_start, then each iteration its split tree of pr_go (the checker
+ * splits the whole range itself), its batches and one pr_partial (the
+ * aggregators sum their partitions' changes), and the checker's pr_done.
+ * With several aggregators, one pr_partial a partition would be many. */
+static void test_messages(void) {
+  rk_graph g;
+  CHECK_OK(rk_graph_rmat(&g, 12, 8, 11));
+  shape shapes[] = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, {7, 0, 3, 3, 0, 0, 17, 0, 0, 0},
+                    {5, 0, 2, 5, 0, 0, 1, 0, 0, 0}};
+  for (int i = 0; i < 3; i++) {
+    pr_mp_opts o = opts_of(shapes[i]);
+    pr_mp_stats st;
+    rk_pagerank_result r;
+    CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
+    uint64_t per_iter = go_messages(st.leaves, st.fanout) + st.batches + 1;
+    CHECK_EQ_INT(r.messages, 2 + r.iterations * per_iter);
+    rk_pagerank_result_free(&r);
+  }
+  rk_graph_free(&g);
+}
+
 static void test_real_graphs(void) {
   const char *root = rk_test_shared_data();
   static const char *const names[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
@@ -267,6 +301,7 @@ int main(int argc, char **argv) {
   test_leaves_and_segments();
   test_finish_pieces();
   test_steps();
+  test_messages();
   test_real_graphs();
   return CHECK_DONE("test_pagerank_mp");
 }
