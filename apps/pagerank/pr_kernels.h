@@ -29,7 +29,9 @@
  *   to its own kernel), each finished by a worker of its own. The pieces'
  *   sums are added up as they finish, and the worker that finishes the
  *   iteration's last piece (npieces an iteration) reports the totals in
- *   one pr_partial.
+ *   one pr_partial. In a stream plan (pr_plan.h; the CPU's, where it
+ *   pays) every node is one entry's target, and is finished as the entry
+ *   arrives.
  * - checker: stops (pr_done to the host) when the L1 change is below
  *   n * tol or at max_iter, else starts the next iteration.
  *
@@ -127,6 +129,8 @@ typedef struct pr_state {
   uint32_t fin_piece;      /* nodes a pr_fin finishes at most; 0: a partition
                               is finished whole by the worker that completes it */
   uint32_t npieces;        /* pieces finished an iteration, all partitions */
+  uint32_t stream;         /* every node is one entry's target an iteration
+                              (pr_plan.stream): finished as its entry arrives */
   const uint64_t *blk_seg; /* source partitions * nparts + 1 offsets into the
                               segments; block b = p * nparts + q */
   const uint32_t *seg_node;/* target of each segment */

@@ -67,6 +67,7 @@ typedef struct pr_mp_stats {
   uint32_t leaves;
   uint32_t seg_max;     /* 0: no limit */
   uint32_t fin_piece;   /* 0: whole partitions */
+  uint32_t stream;      /* nodes finished as their entries arrive (pr_plan.h) */
   uint64_t batches;     /* contribution messages an iteration (the plan's count) */
   double step_ns[PR_MP_STEPS]; /* with opts.steps: each interval's mean over
                                   the iterations, in ns (may be negative:

@@ -5,7 +5,8 @@
  * One pass over the in-edge CSR, in target order, so each block's segments
  * come out sorted by target: for every target v, its sources are counted
  * per source partition, then written per partition into fresh segments
- * (several, of at most seg_max sources, for a hub). The segments, in block
+ * (several, of at most seg_max sources, for a hub; in a stream plan, an
+ * empty one for a node with no in-edges). The segments, in block
  * order, are then cut into leaves of about equal weight: a leaf may end
  * inside a block (where a batch begins), and a block may span leaves, so a
  * heavy block no longer holds up an iteration while lighter leaves are
@@ -53,10 +54,16 @@ static void count_sources(const rk_graph *g, const pr_plan *pl, uint32_t v, uint
   }
 }
 
+/* A node with no in-edges, whose segment a stream plan keeps empty. */
+static int empty_target(const rk_graph *g, const pr_plan *pl, uint32_t v) {
+  return pl->stream && g->in_off[v] == g->in_off[v + 1];
+}
+
 /* Pass 1: segments per block. */
 static void count_blocks(const rk_graph *g, pr_plan *pl, uint32_t *mark, uint32_t *cnt) {
   for (uint32_t v = 0; v < g->n; v++) {
     uint32_t q = part_of(pl, v);
+    if (empty_target(g, pl, v)) pl->blk_seg[q + 1]++;
     count_sources(g, pl, v, mark, cnt);
     for (uint64_t e = g->in_off[v]; e < g->in_off[v + 1]; e++) {
       uint32_t p = src_part_of(pl, g->in_src[e]);
@@ -76,6 +83,12 @@ static void fill_blocks(const rk_graph *g, pr_plan *pl, uint64_t *cursor, uint32
   uint64_t next_src = 0;
   for (uint32_t v = 0; v < g->n; v++) {
     uint32_t q = part_of(pl, v);
+    if (empty_target(g, pl, v)) {
+      uint64_t seg = cursor[q]++;
+      pl->seg_node[seg] = v;
+      pl->seg_src[seg] = next_src;
+      seg_len[seg] = 0;
+    }
     count_sources(g, pl, v, mark, cnt);
     /* Allocate each touched partition's segments, then place the sources:
      * a partition's run of them in one piece, which its segments cut. */
@@ -197,6 +210,7 @@ int pr_plan_build(const rk_graph *g, pr_plan_shape sh, pr_plan *pl) {
   if (src_parts > g->n) src_parts = g->n;
   pl->src_part_size = (g->n + src_parts - 1) / src_parts;
   pl->nsrc_parts = (g->n + pl->src_part_size - 1) / pl->src_part_size;
+  pl->stream = sh.stream && pl->nsrc_parts == 1 && pl->seg_max == 0;
   uint64_t nblocks = (uint64_t)pl->nsrc_parts * pl->nparts;
   if (nblocks > UINT32_MAX - 1) return RK_E_RANGE;
   pl->nblocks = (uint32_t)nblocks;

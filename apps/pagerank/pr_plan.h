@@ -9,9 +9,11 @@
  * n), the targets' and, unless src_parts says otherwise (0: as many), the
  * sources'; batches of `batch` entries (a multiple of RK_LANES_MAX up to
  * PR_BATCH_MAX, else RK_E_INVAL); segments of at most seg_max sources (0:
- * no limit); about `leaves` leaves (at least 1). */
+ * no limit); about `leaves` leaves (at least 1). With `stream`, and one
+ * source partition and no limit, every node is the target of exactly one
+ * segment, an empty one if it has no in-edges (pr_plan.stream). */
 typedef struct pr_plan_shape {
-  uint32_t nparts, batch, seg_max, leaves, src_parts;
+  uint32_t nparts, batch, seg_max, leaves, src_parts, stream;
 } pr_plan_shape;
 
 typedef struct pr_plan {
@@ -21,6 +23,7 @@ typedef struct pr_plan {
   uint32_t nsrc_parts; /* source partitions: block b = p * nparts + q */
   uint32_t src_part_size;
   uint32_t seg_max;    /* sources a segment holds at most; 0: no limit */
+  uint32_t stream;     /* every node is one segment's target, so one entry's an iteration */
   uint32_t nblocks;
   uint32_t nleaves;
   uint64_t nsegs;

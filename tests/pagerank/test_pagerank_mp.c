@@ -208,6 +208,49 @@ static void test_finish_pieces(void) {
   rk_graph_free(&g);
 }
 
+/* A stream plan (each node finished as its one entry arrives), on a
+ * graph where every node has in-edges (node 0 34 of them, nodes 1-9 a
+ * self-loop) and a third of the nodes none out (dangling), across partitions, batches, fanouts,
+ * aggregators, senders and leaves; on the CPU only, since the GPU does
+ * not use it. A graph with many nodes without in-edges (a star's leaves)
+ * does not get one. */
+static void test_stream(void) {
+  enum { N = 3000 };
+  static uint32_t s[N * 8], d[N * 8];
+  uint64_t m = 0;
+  for (uint32_t v = 0; v < N; v++)
+    for (uint32_t k = 0; k <= v % 7; k++) {
+      /* sources from the first two thirds only: the rest are dangling */
+      s[m] = (uint32_t)(((uint64_t)v * 2654435761u + k * 40503u) % (2 * N / 3));
+      d[m++] = v < 10 ? 0 : v; /* the first ten nodes' sources all go to node 0 */
+    }
+  for (uint32_t v = 1; v < 10; v++, m++) s[m] = v, d[m] = v; /* self-loops, so 1..9 have in-edges */
+  rk_graph g;
+  CHECK_OK(rk_graph_from_edges(&g, N, m, s, d));
+  shape shapes[] = {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},  {5, 32, 2, 3, 0, 0, 17, 0, 0, 0},
+                    {7, 0, 3, 7, 4, 2, 0, 0, 0, 0},  {1, 256, 0, 1, 0, 0, 1, 0, 0, 0},
+                    {64, 0, 0, 5, 6, 3, 100, 0, 0, 0}};
+  for (int i = 0; i < 5; i++) {
+    compare_shape("stream", &g, NULL, shapes[i]);
+    pr_mp_opts o = opts_of(shapes[i]);
+    pr_mp_stats st;
+    rk_pagerank_result r;
+    CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
+    CHECK_EQ_INT(st.stream, backend == RK_BACKEND_CPU);
+    rk_pagerank_result_free(&r);
+  }
+  rk_graph_free(&g);
+  static const uint32_t ss[] = {1, 2, 3, 4, 5, 6, 7, 8}, sd[] = {0, 0, 0, 0, 0, 0, 0, 0};
+  CHECK_OK(rk_graph_from_edges(&g, 9, 8, ss, sd));
+  pr_mp_opts o = {.backend = backend};
+  pr_mp_stats st;
+  rk_pagerank_result r;
+  CHECK_OK(pr_mp_run(&g, NULL, &o, &r, &st));
+  CHECK_EQ_INT(st.stream, 0);
+  rk_pagerank_result_free(&r);
+  rk_graph_free(&g);
+}
+
 /* Timed steps: the same ranks, and the intervals of an iteration in
  * order: the first leaf's start after the pr_go, the last leaf's start
  * after the first's, the last leaf's end after that, and all of them
@@ -302,6 +345,7 @@ int main(int argc, char **argv) {
   test_finish_pieces();
   test_steps();
   test_messages();
+  test_stream();
   test_real_graphs();
   return CHECK_DONE("test_pagerank_mp");
 }

@@ -8,7 +8,8 @@
  * every partition at least one batch; and each block (p, q) must hold
  * only targets of partition q and sources of source partition p. Checked
  * on R-MAT graphs, a star and a graph with no edges, across partitions,
- * source partitions, batches, segment limits and leaf counts. */
+ * source partitions, batches, segment limits and leaf counts, with and
+ * without a stream plan (every node one segment's target). */
 #include <stdio.h>
 
 #include "check.h"
@@ -39,7 +40,7 @@ static void check_blocks(const rk_graph *g, const pr_plan *pl, pr_plan_shape sh)
     for (uint64_t s = pl->blk_seg[b]; s < pl->blk_seg[b + 1]; s++) {
       CHECK(pl->seg_node[s] >= pl->part_lo[q] && pl->seg_node[s] < pl->part_lo[q + 1]);
       uint64_t len = pl->seg_src[s + 1] - pl->seg_src[s];
-      CHECK(len >= 1 && (pl->seg_max == 0 || len <= pl->seg_max));
+      CHECK((len >= 1 || pl->stream) && (pl->seg_max == 0 || len <= pl->seg_max));
       for (uint64_t e = pl->seg_src[s]; e < pl->seg_src[s + 1]; e++)
         CHECK(pl->src[e] / pl->src_part_size == p);
     }
@@ -100,9 +101,19 @@ static void check_plan(const char *name, const rk_graph *g, pr_plan_shape sh) {
   }
   CHECK_EQ_INT(expected, chunks + idle);
   check_blocks(g, &pl, sh);
+  /* A stream plan where it applies: node v is segment v's target, an
+   * empty segment exactly when v has no in-edges. */
+  CHECK_EQ_INT(pl.stream, sh.stream && pl.nsrc_parts == 1 && sh.seg_max == 0);
+  if (pl.stream) {
+    CHECK_EQ_INT(pl.nsegs, g->n);
+    for (uint64_t s = 0; s < pl.nsegs && s < g->n; s++) {
+      CHECK_EQ_INT(pl.seg_node[s], s);
+      CHECK_EQ_INT(pl.seg_src[s + 1] - pl.seg_src[s], g->in_off[s + 1] - g->in_off[s]);
+    }
+  }
   if (rk_test_failures != bad)
-    fprintf(stderr, "%s: nparts %u, batch %u, seg_max %u, leaves %u, src_parts %u\n", name,
-            sh.nparts, sh.batch, sh.seg_max, sh.leaves, sh.src_parts);
+    fprintf(stderr, "%s: nparts %u, batch %u, seg_max %u, leaves %u, src_parts %u, stream %u\n",
+            name, sh.nparts, sh.batch, sh.seg_max, sh.leaves, sh.src_parts, sh.stream);
   pr_plan_free(&pl);
 }
 
@@ -117,17 +128,19 @@ static void check_shapes(const char *name, const rk_graph *g) {
       for (int c = 0; c < 4; c++)
         for (int d = 0; d < 6; d++)
           for (int e = 0; e < 4; e++)
-            check_plan(name, g,
-                       (pr_plan_shape){parts[a], batches[b], segs[c], leaves[d], src_parts[e]});
+            for (uint32_t stream = 0; stream < 2; stream++)
+              check_plan(name, g,
+                         (pr_plan_shape){parts[a], batches[b], segs[c], leaves[d], src_parts[e],
+                                         stream});
 }
 
 /* Batches that are not a multiple of the lanes, or too large, and an empty
  * graph are refused. */
 static void check_refused(const rk_graph *g) {
   pr_plan pl;
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 48, 0, 4, 0}, &pl), RK_E_INVAL);
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, PR_BATCH_MAX + 32, 0, 4, 0}, &pl), RK_E_INVAL);
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 0, 0, 4, 0}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 48, 0, 4, 0, 0}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, PR_BATCH_MAX + 32, 0, 4, 0, 0}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 0, 0, 4, 0, 0}, &pl), RK_E_INVAL);
 }
 
 int main(void) {
