@@ -216,8 +216,9 @@ RK_HD static int pr_piece_done(rk_ctx *ctx, pr_state *s, uint32_t iter, double l
 }
 
 /* New ranks for nodes [lo, hi), a piece of a partition, whose L1 change
- * and dangling mass lane 0 adds to the iteration's. The lanes take the nodes in turn, so that each load of the warp
- * reads consecutive nodes (two lines, not 32), and each lane reads
+ * and dangling mass lane 0 adds to the iteration's. The lanes take the
+ * nodes in turn, so that each load of the warp reads consecutive nodes
+ * (two lines, not 32), and each lane reads
  * PR_FIN_RUN nodes' inputs before it computes any of them, so that their
  * loads are in flight together (a GPU thread does not run ahead by itself:
  * one lane finishing 16k nodes one load at a time took milliseconds). */
@@ -354,8 +355,9 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
    * entries of acc, several share them through atomics. */
   double *acc = s->acc;
 #if !defined(__CUDA_ARCH__)
-  /* The GPU never gets a stream plan (pr_mp.c), and its aggregator keeps
-   * the code out: ptxas spilled 236 bytes of it with it, 176 without. */
+  /* The GPU never gets a stream plan (pr_mp.c), and its aggregator leaves
+   * this out: with it, ptxas spilled 236 bytes of the lane aggregator's
+   * registers, without 176. */
   if (s->stream) {
     pr_finish_entries(ctx, s, c);
   } else
