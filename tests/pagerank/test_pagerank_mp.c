@@ -239,6 +239,9 @@ static void test_stream(void) {
     CHECK_EQ_INT(st.stream, backend == RK_BACKEND_CPU);
     rk_pagerank_result_free(&r);
   }
+  /* Not converging is an error from both, after the same iterations. */
+  rk_pagerank_params few = {0.85, 1e-15, 3};
+  compare("stream max_iter 3", &g, &few, 0);
   rk_graph_free(&g);
   static const uint32_t ss[] = {1, 2, 3, 4, 5, 6, 7, 8}, sd[] = {0, 0, 0, 0, 0, 0, 0, 0};
   CHECK_OK(rk_graph_from_edges(&g, 9, 8, ss, sd));
