@@ -424,13 +424,12 @@ static int step_means(rk_runtime *rt, const pr_state *st, uint32_t iters, double
  * aggregator finishes each node as its entry arrives, while the senders
  * walk, instead of a partition after its last batch. A node with no
  * in-edges then costs an empty entry an iteration, so it pays where such
- * nodes are few. On the 2-core VM (three interleaved rounds, tol 1e-10,
- * ms an iteration) it took p2p-Gnutella08 (1 % of its nodes without
- * in-edges) from 0.073-0.087 to 0.051-0.053, ca-GrQc (none) from
- * 0.064-0.075 to 0.038-0.052, email-Eu-core (1 %) from 0.031-0.032 to
- * 0.020-0.026 and p2p-Gnutella31 (0.5 %) from 1.00 to 0.64-0.78, but
- * R-MAT 16 (38 %) from 1.10-1.28 to 1.46-1.73; wiki-Vote (67 %) moved
- * within its noise. Not on the GPU, whose segments hold at most seg_max
+ * nodes are few. On the 2-core VM (tol 1e-10, ms an iteration, median of
+ * eight interleaved rounds) it took p2p-Gnutella08 (1 % of its nodes
+ * without in-edges) from 0.082 to 0.056, ca-GrQc (none) from 0.068 to
+ * 0.049, email-Eu-core (1 %) from 0.034 to 0.029 and p2p-Gnutella31
+ * (0.5 %) from 1.04 to 0.77, but in three rounds R-MAT 16 (38 %) from
+ * 1.10-1.28 to 1.46-1.73; wiki-Vote (67 %) moved within its noise. Not on the GPU, whose segments hold at most seg_max
  * sources (a hub's sum arrives in several entries) and whose partitions
  * are finished in pieces. */
 #define PR_STREAM_EMPTY_MAX 0.10 /* share of nodes without in-edges */
