@@ -22,18 +22,20 @@
  *   inboxes.
  * - aggregator: adds entries into acc[v] (one or more aggregator kernels,
  *   each owning the partitions q with q % naggs equal to its index, so
- *   their inboxes share an iteration's batches); the worker that receives the last
- *   batch of partition q in an iteration (counts are known from the plan)
- *   computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's nodes, its L1
- *   change and dangling mass; a large partition is cut into pieces (pr_fin
- *   to its own kernel), each finished by a worker of its own. The pieces'
- *   sums are added up as they finish, and the worker that finishes the
- *   iteration's last piece (npieces an iteration) reports the totals in
- *   one pr_partial. In a stream plan (pr_plan.h; the CPU's, where it
- *   pays) every node is one entry's target, and is finished as the entry
- *   arrives.
+ *   their inboxes share an iteration's batches); the worker that receives
+ *   the last batch of partition q in an iteration (counts are known from
+ *   the plan) computes x' = alpha * (acc + D/n) + (1 - alpha)/n for q's
+ *   nodes, its L1 change and dangling mass; a large partition is cut into
+ *   pieces (pr_fin to its own kernel), each finished by a worker of its
+ *   own. The pieces' sums are added up as they finish, and the worker
+ *   that finishes the iteration's last piece (npieces an iteration)
+ *   reports the totals in one pr_partial. In a stream plan (pr_plan.h;
+ *   the CPU's, where it pays) every node is one entry's target, and is
+ *   finished as the entry arrives.
  * - checker: stops (pr_done to the host) when the L1 change is below
- *   n * tol or at max_iter, else starts the next iteration.
+ *   n * tol or at max_iter, else starts the next iteration: it splits the
+ *   whole leaf range itself, as a sender would (a kernel with lanes, one
+ *   pr_go a lane), so the first hop of the tree lands on the senders.
  *
  * Senders read y of iteration k while aggregators write y of k+1, so y is
  * double-buffered by iteration parity. All three share one state layout;
