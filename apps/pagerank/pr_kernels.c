@@ -188,6 +188,18 @@ RK_HD static int pr_sender_handler(rk_ctx *ctx, const rk_msg *msg) {
   return pr_send_leaf(ctx, s, g.l0, g.iter, g.dangling, c);
 }
 
+/* What every node's new rank starts from: the teleport term and the
+ * share of the dangling mass (x' = alpha * sum + this). */
+RK_HD static double pr_rank_base(const pr_state *s, double dangling) {
+  return (1.0 - s->alpha) / s->n + s->alpha * dangling / s->n;
+}
+
+/* Adds an L1 change and a dangling mass to the iteration's sums. */
+RK_HD static void pr_sums_add(pr_sums *sums, double l1, double dangling) {
+  rk_atomic_add_f64(&sums->l1, l1);
+  rk_atomic_add_f64(&sums->dangling, dangling);
+}
+
 /* A piece is finished with this L1 change and dangling mass: added to the
  * iteration's sums, and the last of the npieces sends them, one
  * pr_partial, to the checker. Summed here rather than by the checker, so
@@ -197,8 +209,7 @@ RK_HD static int pr_sender_handler(rk_ctx *ctx, const rk_msg *msg) {
 RK_HD static int pr_piece_done(rk_ctx *ctx, pr_state *s, uint32_t iter, double l1,
                                double dangling) {
   pr_sums *sums = s->sums;
-  rk_atomic_add_f64(&sums->l1, l1);
-  rk_atomic_add_f64(&sums->dangling, dangling);
+  pr_sums_add(sums, l1, dangling);
   /* acq_rel: the last piece's worker sees every other's sums. */
   if (rk_fetch_add_acq_rel_u32(&sums->finished, 1) + 1 < s->npieces) return RK_OK;
   pr_partial out;
@@ -225,7 +236,7 @@ RK_HD static int pr_piece_done(rk_ctx *ctx, pr_state *s, uint32_t iter, double l
 #define PR_FIN_RUN 8u
 RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t lo, uint32_t hi, uint32_t iter,
                                 double dangling) {
-  double base = (1.0 - s->alpha) / s->n + s->alpha * dangling / s->n, alpha = s->alpha;
+  double base = pr_rank_base(s, dangling), alpha = s->alpha;
   double *RK_RESTRICT x = s->x;
   double *RK_RESTRICT acc = s->acc;
   double *RK_RESTRICT y_next = s->y[(iter + 1) & 1];
@@ -305,7 +316,7 @@ RK_HD static int pr_fin_handler(rk_ctx *ctx, pr_state *s, const rk_msg *msg) {
  * nodes, 20-30 us). The batch's L1 change and dangling mass go to the
  * iteration's sums before lane 0's count of the batch releases them. */
 RK_HD static void pr_finish_entries(rk_ctx *ctx, pr_state *s, const pr_contrib *c) {
-  double base = (1.0 - s->alpha) / s->n + s->alpha * c->dangling / s->n, alpha = s->alpha;
+  double base = pr_rank_base(s, c->dangling), alpha = s->alpha;
   double *RK_RESTRICT x = s->x;
   double *RK_RESTRICT y_next = s->y[(c->iter + 1) & 1];
   const double *RK_RESTRICT inv_deg = s->inv_deg;
@@ -320,10 +331,7 @@ RK_HD static void pr_finish_entries(rk_ctx *ctx, pr_state *s, const pr_contrib *
   }
   l1 = rk_lanes_sum_f64(ctx, l1);
   dangling_next = rk_lanes_sum_f64(ctx, dangling_next);
-  if (ctx->lane == 0) {
-    rk_atomic_add_f64(&s->sums->l1, l1);
-    rk_atomic_add_f64(&s->sums->dangling, dangling_next);
-  }
+  if (ctx->lane == 0) pr_sums_add(s->sums, l1, dangling_next);
 }
 #endif
 

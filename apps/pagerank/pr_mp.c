@@ -19,8 +19,9 @@
  * blocks of 8. 128 blocks of 4 warps against 64 (H200, ms an iteration,
  * two rounds): R-MAT 18 0.179-0.180 against 0.233-0.234, R-MAT 16
  * 0.085-0.086 against 0.094, p2p-Gnutella31 0.070-0.071 against
- * 0.074-0.075, the other SNAP graphs within 0.001 ms. When a leaf was a (p, q) block, 16 x 16 or 32 x 32 of them,
- * on an H200 (ms an iteration, tol 1e-10, median of 3),
+ * 0.074-0.075, the other SNAP graphs within 0.001 ms. When a leaf was a
+ * (p, q) block, 16 x 16 or 32 x 32 of them, on an H200 (ms an iteration,
+ * tol 1e-10, median of 3),
  * R-MAT 14 / 16 / 18 / 20 / 22 took 0.21 / 0.35 / 1.12 / 3.72 / 15.9 at 16
  * partitions and 64 x 128, 3.30 at R-MAT 20 and 11.5 at 22 with 32 and
  * 132 x 256, where the earlier shape, up to 256 partitions of a thread a
@@ -335,6 +336,11 @@ static uint32_t sender_workers(int cuda, uint64_t leaves, uint32_t workers) {
   return !cuda && leaves < workers ? (uint32_t)leaves : workers;
 }
 
+/* Kernels of a run: the checker, the aggregators, the senders. */
+static uint32_t kernel_count(const pr_state *st) {
+  return PR_AGGREGATOR0 + st->naggs + st->nsenders;
+}
+
 /* workers: the sender's; on the GPU the aggregators share them, on the CPU
  * each aggregator has one, which owns its partitions' entries of acc.
  * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
@@ -356,7 +362,7 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
     rc = add_kernel(rt, wide ? &pr_sender_lanes : &pr_sender, st,
                     per_sender + (k < workers % st->nsenders), threads,
                     pow2_at_least(2ull * pl->nleaves / st->nsenders + 32));
-  uint32_t nkernels = PR_AGGREGATOR0 + st->naggs + st->nsenders;
+  uint32_t nkernels = kernel_count(st);
   if (rc == RK_OK) rc = rk_runtime_launch(rt);
   for (uint32_t k = 0; rc == RK_OK && k < nkernels; k++) rc = rk_kernel_activate(rt, k);
   uint64_t ndangling = 0;
@@ -377,7 +383,7 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
  * 0.2-0.4 ms on a GPU (17-33 kernels), no part of the iterations. */
 static uint64_t messages_sent(rk_runtime *rt, const pr_state *st) {
   uint64_t messages = 1;
-  for (uint32_t k = 0; k < PR_AGGREGATOR0 + st->naggs + st->nsenders; k++) {
+  for (uint32_t k = 0; k < kernel_count(st); k++) {
     rk_kernel_telemetry t;
     if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) messages += t.sent;
   }
@@ -429,9 +435,10 @@ static int step_means(rk_runtime *rt, const pr_state *st, uint32_t iters, double
  * without in-edges) from 0.082 to 0.056, ca-GrQc (none) from 0.068 to
  * 0.049, email-Eu-core (1 %) from 0.034 to 0.029 and p2p-Gnutella31
  * (0.5 %) from 1.04 to 0.77, but in three rounds R-MAT 16 (38 %) from
- * 1.10-1.28 to 1.46-1.73; wiki-Vote (67 %) moved within its noise. Not on the GPU, whose segments hold at most seg_max
- * sources (a hub's sum arrives in several entries) and whose partitions
- * are finished in pieces. */
+ * 1.10-1.28 to 1.46-1.73; wiki-Vote (67 %) moved within its noise. Not on
+ * the GPU, whose segments hold at most seg_max sources (a hub's sum
+ * arrives in several entries) and whose partitions are finished in
+ * pieces. */
 #define PR_STREAM_EMPTY_MAX 0.10 /* share of nodes without in-edges */
 static int stream_pays(const rk_graph *g) {
   uint64_t empty = 0;

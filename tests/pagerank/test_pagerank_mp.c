@@ -210,10 +210,10 @@ static void test_finish_pieces(void) {
 
 /* A stream plan (each node finished as its one entry arrives), on a
  * graph where every node has in-edges (node 0 34 of them, nodes 1-9 a
- * self-loop) and a third of the nodes none out (dangling), across partitions, batches, fanouts,
- * aggregators, senders and leaves; on the CPU only, since the GPU does
- * not use it. A graph with many nodes without in-edges (a star's leaves)
- * does not get one. */
+ * self-loop) and a third of the nodes none out (dangling), across
+ * partitions, batches, fanouts, aggregators, senders and leaves; on the
+ * CPU only, since the GPU does not use it. A graph with many nodes
+ * without in-edges (a star's leaves) does not get one. */
 static void test_stream(void) {
   enum { N = 3000 };
   static uint32_t s[N * 8], d[N * 8];

@@ -139,7 +139,8 @@ static void check_shapes(const char *name, const rk_graph *g) {
 static void check_refused(const rk_graph *g) {
   pr_plan pl;
   CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 48, 0, 4, 0, 0}, &pl), RK_E_INVAL);
-  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, PR_BATCH_MAX + 32, 0, 4, 0, 0}, &pl), RK_E_INVAL);
+  CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, PR_BATCH_MAX + 32, 0, 4, 0, 0}, &pl),
+               RK_E_INVAL);
   CHECK_EQ_INT(pr_plan_build(g, (pr_plan_shape){4, 0, 0, 4, 0, 0}, &pl), RK_E_INVAL);
 }
 
