@@ -410,17 +410,24 @@ static uint32_t gpu_parts(uint64_t m, uint64_t n) {
 }
 
 /* The mean, over iterations 1..iters, of each interval between two steps
- * the kernels recorded in st->steps (pr_kernels.h). */
-static int step_means(rk_runtime *rt, const pr_state *st, uint32_t iters, double *mean) {
+ * the kernels recorded in st->steps (pr_kernels.h), and the time from
+ * pr_go to the checker's pr_partial of the first iteration and, on
+ * average, of the others. */
+static int step_means(rk_runtime *rt, const pr_state *st, uint32_t iters, pr_mp_stats *out) {
   uint64_t *t = malloc(steps_bytes(st));
   int rc = t ? rk_mem_copy_out(rt, t, st->steps, steps_bytes(st)) : RK_E_NOMEM;
+  double *mean = out->step_ns;
   for (int i = 0; i < PR_MP_STEPS; i++) mean[i] = 0.0;
+  out->first_ns = out->later_ns = 0.0;
   for (uint32_t k = 1; rc == RK_OK && k <= iters; k++) {
     uint64_t at[PR_STEPS];
     memcpy(at, t + (size_t)k * PR_STEPS, sizeof at);
     at[PR_STEP_LEAF_FIRST] = ~at[PR_STEP_LEAF_FIRST];
     for (int i = 0; i < PR_MP_STEPS; i++)
       mean[i] += (double)(int64_t)(at[i + 1] - at[i]) / iters;
+    double whole = (double)(int64_t)(at[PR_STEP_CHECKED] - at[PR_STEP_GO]);
+    if (k == 1) out->first_ns = whole;
+    else out->later_ns += whole / (iters - 1);
   }
   free(t);
   return rc;
@@ -535,6 +542,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     stats->stream = st.stream;
     stats->backend = cuda ? "cuda" : "cpu";
     memset(stats->step_ns, 0, sizeof stats->step_ns);
+    stats->first_ns = stats->later_ns = 0.0;
   }
   /* A worker records some steps after the message that hands its part on
    * (a leaf's last batch, a partial), so the steps are read once the
@@ -542,7 +550,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   int joined = rk_runtime_terminate(&rt, 5000000000ull) == RK_OK;
   if (rc == RK_OK) result->messages = messages_sent(&rt, &st);
   if (rc == RK_OK && stats && st.steps && joined)
-    rc = step_means(&rt, &st, done.iter, stats->step_ns);
+    rc = step_means(&rt, &st, done.iter, stats);
   mem_release(&rt, &mem);
   rk_runtime_close(&rt);
   pr_plan_free(&pl);

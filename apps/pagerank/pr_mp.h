@@ -72,6 +72,10 @@ typedef struct pr_mp_stats {
   double step_ns[PR_MP_STEPS]; /* with opts.steps: each interval's mean over
                                   the iterations, in ns (may be negative:
                                   steps overlap across workers) */
+  double first_ns;      /* with opts.steps: iteration 1, pr_go to the
+                           checker's pr_partial */
+  double later_ns;      /* with opts.steps: the same, mean over the others
+                           (0 after one iteration) */
   const char *backend;
 } pr_mp_stats;
 

@@ -30,7 +30,10 @@
  * shape column says what ran, and batches/iter how many contribution
  * messages an iteration sends (spread over the aggregators' inboxes).
  * --steps times the steps of each iteration (pr_mp.h) and prints their
- * means, graph by graph, in a table after the first.
+ * means, graph by graph, in a table after the first, with the first
+ * iteration's time (pr_go to the checker's pr_partial) beside the others'
+ * mean: on the CPU the first ones carry the graph's arrays to the cores
+ * that use them.
  * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;
  * --no-snap leaves the SNAP graphs out.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
@@ -55,7 +58,7 @@ typedef struct bench_opts {
   int reps;
   pr_mp_opts shape; /* the backend, and the shape flags' values (0: the driver's) */
   FILE *out;
-  char steps[16][160]; /* with --steps: a row of the steps table a graph */
+  char steps[16][200]; /* with --steps: a row of the steps table a graph */
   int nsteps;
 } bench_opts;
 
@@ -183,7 +186,9 @@ static int bench_graph(bench_opts *o, const char *name, const rk_graph *g) {
     size_t len = (size_t)snprintf(row, sizeof o->steps[0], "| %s |", name);
     for (int i = 0; i < PR_MP_STEPS && len < sizeof o->steps[0]; i++)
       len += (size_t)snprintf(row + len, sizeof o->steps[0] - len, " %.1f |", st.step_ns[i] / 1e3);
-    if (len < sizeof o->steps[0]) snprintf(row + len, sizeof o->steps[0] - len, " %.1f |", mp_it / 1e3);
+    if (len < sizeof o->steps[0])
+      snprintf(row + len, sizeof o->steps[0] - len, " %.1f | %.1f | %.1f |", mp_it / 1e3,
+               st.first_ns / 1e3, st.later_ns / 1e3);
   }
   return RK_OK;
 }
@@ -273,8 +278,8 @@ int main(int argc, char **argv) {
     fprintf(o.out, "\nthe steps of an iteration, mean over the last run's iterations, us\n\n"
                    "| graph |");
     for (int i = 0; i < PR_MP_STEPS; i++) fprintf(o.out, " %s |", STEP_NAMES[i]);
-    fprintf(o.out, " iteration |\n|---|");
-    for (int i = 0; i <= PR_MP_STEPS; i++) fprintf(o.out, "---|");
+    fprintf(o.out, " iteration | iteration 1 | iterations 2.. |\n|---|");
+    for (int i = 0; i <= PR_MP_STEPS + 2; i++) fprintf(o.out, "---|");
     fputc('\n', o.out);
   }
   for (int i = 0; i < o.nsteps; i++) fprintf(o.out, "%s\n", o.steps[i]);
