@@ -155,7 +155,6 @@ typedef struct pr_state {
   double alpha;
   double tol;
   uint32_t max_iter;
-
 } pr_state;
 
 /* When an iteration's steps happened, if pr_state.steps is set: each slot

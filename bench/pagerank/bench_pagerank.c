@@ -32,8 +32,8 @@
  * --steps times the steps of each iteration (pr_mp.h) and prints their
  * means, graph by graph, in a table after the first, with the first
  * iteration's time (pr_go to the checker's pr_partial) beside the others'
- * mean: on the CPU the first ones carry the graph's arrays to the cores
- * that use them.
+ * mean: on the CPU a run's first two iterations take about twice the
+ * others, for a reason not yet found (docs/BENCH-PAGERANK.md).
  * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;
  * --no-snap leaves the SNAP graphs out.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
