@@ -207,6 +207,18 @@ RK_HD static double pr_if_dangling(double inv_deg, double x) {
   return x;
 }
 
+/* Node v's new rank xn (its old one old): stored, with its share of the
+ * next iteration's sums (y_next), and its L1 change and dangling mass
+ * added to the caller's. The one place a finish turns a sum into a rank. */
+RK_HD static inline void pr_set_rank(double *RK_RESTRICT x, double *RK_RESTRICT y_next, uint32_t v,
+                                     double xn, double old, double inv_deg, double *l1,
+                                     double *dangling) {
+  *l1 += fabs(xn - old);
+  x[v] = xn;
+  y_next[v] = xn * inv_deg;
+  *dangling += pr_if_dangling(inv_deg, xn);
+}
+
 /* Adds an L1 change and a dangling mass to the iteration's sums. */
 RK_HD static void pr_sums_add(pr_sums *sums, double l1, double dangling) {
   rk_atomic_add_f64(&sums->l1, l1);
@@ -269,12 +281,8 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t lo, uint32_t 
     for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
       if (i >= k) break;
       uint32_t v = v0 + i * lanes;
-      double xn = alpha * a[i] + base;
-      l1 += fabs(xn - old[i]);
-      x[v] = xn;
       acc[v] = 0.0;
-      y_next[v] = xn * d[i];
-      dangling_next += pr_if_dangling(d[i], xn);
+      pr_set_rank(x, y_next, v, alpha * a[i] + base, old[i], d[i], &l1, &dangling_next);
     }
   }
   l1 = rk_lanes_sum_f64(ctx, l1);
@@ -336,11 +344,7 @@ RK_HD static void pr_finish_entries(rk_ctx *ctx, pr_state *s, const pr_contrib *
   double l1 = 0.0, dangling_next = 0.0;
   for (uint32_t i = ctx->lane; i < c->value_count; i += ctx->lanes) {
     uint32_t v = c->node_count ? c->node[i] : c->first + i;
-    double xn = alpha * c->value[i] + base;
-    l1 += fabs(xn - x[v]);
-    x[v] = xn;
-    y_next[v] = xn * inv_deg[v];
-    dangling_next += pr_if_dangling(inv_deg[v], xn);
+    pr_set_rank(x, y_next, v, alpha * c->value[i] + base, x[v], inv_deg[v], &l1, &dangling_next);
   }
   l1 = rk_lanes_sum_f64(ctx, l1);
   dangling_next = rk_lanes_sum_f64(ctx, dangling_next);

@@ -230,8 +230,10 @@ __device__ static inline void rk_warp_commit(rk_queue *q, uint64_t pos, uint32_t
   if (lane < n) {
     rk_slot_ref ref;
     rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, len);
-    rk_queue_commit(q, &ref, len);
+    rk_queue_publish(&ref, len);
   }
+  /* the run's mark once, not a read of tail and the mark by every lane */
+  if (lane + 1 == n) rk_queue_note_commit(q, pos + n - 1);
 }
 
 /* Copies n messages, whole warp, 16 bytes a lane at a time: message i goes

@@ -80,6 +80,7 @@ RK_INLINE int rk_cas_relaxed_u64(uint64_t *p, uint64_t *expected, uint64_t desir
   return RK_AREF(uint64_t, p).compare_exchange_weak(*expected, desired, cuda::memory_order_relaxed);
 }
 RK_INLINE uint64_t rk_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { return RK_AREF(uint64_t, p).fetch_add(v, cuda::memory_order_relaxed); }
+RK_INLINE void rk_max_relaxed_u64(uint64_t *p, uint64_t v) { RK_AREF(uint64_t, p).fetch_max(v, cuda::memory_order_relaxed); }
 RK_INLINE uint32_t rk_fetch_add_acq_rel_u32(uint32_t *p, uint32_t v) { return RK_AREF(uint32_t, p).fetch_add(v, cuda::memory_order_acq_rel); }
 RK_INLINE uint32_t rk_load_acquire_u32(const uint32_t *p) { return RK_AREF(uint32_t, p).load(cuda::memory_order_acquire); }
 RK_INLINE uint32_t rk_load_relaxed_u32(const uint32_t *p) { return RK_AREF(uint32_t, p).load(cuda::memory_order_relaxed); }
@@ -96,6 +97,11 @@ RK_INLINE int rk_cas_relaxed_u64(uint64_t *p, uint64_t *expected, uint64_t desir
   return __atomic_compare_exchange_n(p, expected, desired, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 RK_INLINE uint64_t rk_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+RK_INLINE void rk_max_relaxed_u64(uint64_t *p, uint64_t v) {
+  uint64_t seen = __atomic_load_n(p, __ATOMIC_RELAXED);
+  while (v > seen && !__atomic_compare_exchange_n(p, &seen, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
 RK_INLINE uint32_t rk_fetch_add_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 RK_INLINE uint32_t rk_load_acquire_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 RK_INLINE uint32_t rk_load_relaxed_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }

@@ -152,8 +152,17 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     uint32_t peers = __match_any_sync(__activemask(), (unsigned long long)(uintptr_t)q);
     int leader = __ffs(peers) - 1;
     uint32_t rank = (uint32_t)__popc(peers & below);
-    /* relaxed: head only hands out positions; the slot's seq carries the data. */
-    uint64_t head = __shfl_sync(peers, rank == 0 ? rk_load_relaxed_u64(&q->head) : 0, leader);
+    uint64_t head = 0, tail = 0, hw = 0;
+    if (rank == 0) {
+      /* relaxed, all three: head only hands out positions (the slot's seq
+       * carries the data), and tail and the mark only feed the statistic.
+       * Read together they cost one round trip to L2; read at the commit,
+       * tail and the mark cost the sender a second. */
+      head = rk_load_relaxed_u64(&q->head);
+      tail = rk_load_relaxed_u64(&q->tail);
+      hw = rk_load_relaxed_u64(&q->high_water);
+    }
+    head = __shfl_sync(peers, head, leader);
     uint64_t pos = head + rank;
     rk_slot *s = rk_queue_slot(q, pos);
     int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
@@ -170,6 +179,11 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     if (rank == 0) {
       uint64_t expect = head;
       won = rk_cas_relaxed_u64(&q->head, &expect, head + n);
+      /* The mark is raised at the claim, not the commit: the depth with the
+       * run in, as tail stood before the CAS (tail never passes head, which
+       * the CAS found at head). An atomic max nothing waits for. */
+      uint64_t depth = head + n - tail;
+      if (won && depth > hw && depth <= q->capacity) rk_max_relaxed_u64(&q->high_water, depth);
     }
     if (__shfl_sync(peers, won, leader) && rank < n) {
       /* acquire (the queue's scope): pairs with the consumer's release of
@@ -255,13 +269,11 @@ RK_INLINE void rk_queue_publish(rk_slot_ref *ref, uint32_t len) {
 /* After publishing positions up to last: the high-water mark, and (host)
  * the wake-up of consumers asleep on q. */
 RK_INLINE void rk_queue_note_commit(rk_queue *q, uint64_t last) {
-  /* High-water mark: a relaxed estimate of depth at commit, raised by CAS.
+  /* High-water mark: a relaxed estimate of depth at commit.
    * relaxed: it is a statistic and orders nothing. */
   uint64_t depth = last + 1 - rk_load_relaxed_u64(&q->tail);
-  uint64_t hw = rk_load_relaxed_u64(&q->high_water);
-  while (depth > hw && depth <= q->capacity &&
-         !rk_cas_relaxed_u64(&q->high_water, &hw, depth)) {
-  }
+  if (depth > rk_load_relaxed_u64(&q->high_water) && depth <= q->capacity)
+    rk_max_relaxed_u64(&q->high_water, depth);
 #if !defined(__CUDA_ARCH__)
   /* relaxed: a hint, on the line high_water just brought in. A sleeper
    * that announced itself after this load re-checks the queue before it
@@ -271,10 +283,16 @@ RK_INLINE void rk_queue_note_commit(rk_queue *q, uint64_t last) {
 #endif
 }
 
-/* Publishes a reserved slot holding len bytes (len <= the reserved len). */
+/* Publishes a reserved slot holding len bytes (len <= the reserved len).
+ * On the device the reserve raised the mark, with the reads of head, so a
+ * send waits on no read here. */
 RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
   rk_queue_publish(ref, len);
+#if defined(__CUDA_ARCH__)
+  (void)q;
+#else
   rk_queue_note_commit(q, ref->pos);
+#endif
 }
 
 /* Claims the oldest message. RK_E_EMPTY when there is none (or the producer
