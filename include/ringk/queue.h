@@ -152,17 +152,8 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     uint32_t peers = __match_any_sync(__activemask(), (unsigned long long)(uintptr_t)q);
     int leader = __ffs(peers) - 1;
     uint32_t rank = (uint32_t)__popc(peers & below);
-    uint64_t head = 0, tail = 0, hw = 0;
-    if (rank == 0) {
-      /* relaxed, all three: head only hands out positions (the slot's seq
-       * carries the data), and tail and the mark only feed the statistic.
-       * Read together they cost one round trip to L2; read at the commit,
-       * tail and the mark cost the sender a second. */
-      head = rk_load_relaxed_u64(&q->head);
-      tail = rk_load_relaxed_u64(&q->tail);
-      hw = rk_load_relaxed_u64(&q->high_water);
-    }
-    head = __shfl_sync(peers, head, leader);
+    /* relaxed: head only hands out positions; the slot's seq carries the data. */
+    uint64_t head = __shfl_sync(peers, rank == 0 ? rk_load_relaxed_u64(&q->head) : 0, leader);
     uint64_t pos = head + rank;
     rk_slot *s = rk_queue_slot(q, pos);
     int64_t dif = 1; /* ranks past the capacity would alias a lower rank's slot */
@@ -179,11 +170,6 @@ __device__ static inline int rk_queue_reserve_dev(rk_queue *q, uint32_t len, rk_
     if (rank == 0) {
       uint64_t expect = head;
       won = rk_cas_relaxed_u64(&q->head, &expect, head + n);
-      /* The mark is raised at the claim, not the commit: the depth with the
-       * run in, as tail stood before the CAS (tail never passes head, which
-       * the CAS found at head). An atomic max nothing waits for. */
-      uint64_t depth = head + n - tail;
-      if (won && depth > hw && depth <= q->capacity) rk_max_relaxed_u64(&q->high_water, depth);
     }
     if (__shfl_sync(peers, won, leader) && rank < n) {
       /* acquire (the queue's scope): pairs with the consumer's release of
@@ -283,16 +269,10 @@ RK_INLINE void rk_queue_note_commit(rk_queue *q, uint64_t last) {
 #endif
 }
 
-/* Publishes a reserved slot holding len bytes (len <= the reserved len).
- * On the device the reserve raised the mark, with the reads of head, so a
- * send waits on no read here. */
+/* Publishes a reserved slot holding len bytes (len <= the reserved len). */
 RK_INLINE void rk_queue_commit(rk_queue *q, rk_slot_ref *ref, uint32_t len) {
   rk_queue_publish(ref, len);
-#if defined(__CUDA_ARCH__)
-  (void)q;
-#else
   rk_queue_note_commit(q, ref->pos);
-#endif
 }
 
 /* Claims the oldest message. RK_E_EMPTY when there is none (or the producer
