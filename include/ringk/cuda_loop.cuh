@@ -41,18 +41,6 @@
 #define RK_CUDA_MAX_WARPS 32u /* 1024 threads per block */
 #define RK_FAR_EVERY 16u      /* a group member's rounds per poll of L2 */
 #define RK_PUBLISH_EVERY 64u  /* a one-warp worker's rounds per publish */
-/* An idle warp's pause between polls of an empty inbox starts at
- * RK_NAP_MIN_NS and doubles up to RK_NAP_PER_WARP_NS times the warps that
- * share the inbox (at most RK_NAP_MAX_NS): the inbox as a whole is polled
- * about as often whatever their number, and a lone warp never pauses
- * longer than RK_NAP_MIN_NS. Every poll reads the tail and the slot there,
- * the lines the producers claim and fill: 528 warps polling an empty inbox
- * every 64 ns leave those lines' L2 slice little room for the sends. */
-#ifndef RK_NAP_PER_WARP_NS
-#define RK_NAP_PER_WARP_NS 16u
-#endif
-#define RK_NAP_MIN_NS 64u
-#define RK_NAP_MAX_NS 8192u
 
 /* Everything a ring kernel's grid needs, passed by value at launch. Device
  * pointers; `stats`, `busy` point into mapped host memory. */
@@ -318,13 +306,6 @@ __device__ static inline void rk_cuda_ctx_init(rk_ctx *ctx, const rk_cuda_kparam
   ctx->scratch = scratch;
 }
 
-/* The longest pause of an idle warp of a kernel whose inbox `sharers`
- * warps poll. */
-__device__ static inline uint32_t rk_nap_max(uint32_t sharers) {
-  uint64_t ns = (uint64_t)sharers * RK_NAP_PER_WARP_NS;
-  return ns < RK_NAP_MIN_NS ? RK_NAP_MIN_NS : ns > RK_NAP_MAX_NS ? RK_NAP_MAX_NS : (uint32_t)ns;
-}
-
 /* Lanes: 1 (each lane runs its own message, or in order one lane after
  * the other) or RK_LANES_MAX (the warp runs each message together). */
 template <rk_handler_fn H, uint32_t Lanes>
@@ -391,8 +372,6 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
    * tail, so that it polls the slots alone and claims without a CAS
    * (cuda_queue.cuh): the host and the bridge never take from these. */
   rk_cursor inbox_at = rk_cursor_init(inbox, gridDim.x * nwarps == 1);
-  uint32_t nap = RK_NAP_MIN_NS;
-  uint32_t nap_max = rk_nap_max(gridDim.x * nwarps);
   rk_cursor local_at = local ? rk_cursor_init(local, nwarps == 1) : inbox_at;
   for (;;) {
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
@@ -445,12 +424,7 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     }
     if (mode == RK_CTL_STOP) break;
     /* a group member that runs polls its local queue without a pause */
-    if (n != 0) {
-      nap = RK_NAP_MIN_NS;
-    } else if (local == NULL || mode != RK_CTL_RUN) {
-      __nanosleep(nap);
-      nap = nap < nap_max / 2 ? 2 * nap : nap_max;
-    }
+    if (n == 0 && (local == NULL || mode != RK_CTL_RUN)) __nanosleep(64);
   }
   rk_cuda_bar(pl);
   if (tid == 0) {
