@@ -13,7 +13,7 @@
  * names the one of the last run.
  *
  *   rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S]
- *                     [--no-snap] [--tol T] [--reps R]
+ *                     [--no-snap] [--tol T] [--reps R] [--rounds N]
  *                     [--parts P] [--workers W] [--threads T] [--batch B]
  *                     [--fanout F] [--aggregators A] [--senders S]
  *                     [--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P]
@@ -34,6 +34,11 @@
  * iteration's time (pr_go to the checker's pr_partial) beside the others'
  * mean: on the CPU a run's first two iterations take about twice the
  * others, for a reason not yet found (docs/BENCH-PAGERANK.md).
+ * --rounds runs the whole table N times in a row and then prints each
+ * graph's ratio in every round, with their median and range: on a small
+ * shared machine a state that lasts the minute a table takes moves the
+ * ratios of the smallest graphs more than the repetitions inside a round
+ * can see (docs/BENCH-PAGERANK.md).
  * R-MAT scales run from --min-scale (14) to --max-scale (20) in steps of 2;
  * --no-snap leaves the SNAP graphs out.
  * --tol sets the per-node tolerance (default networkx's 1e-6); with the
@@ -50,6 +55,9 @@
 #include "csr_cuda.h"
 #endif
 
+#define BENCH_ROWS 32   /* graphs a table holds at most: 5 SNAP, R-MAT 10..26 */
+#define BENCH_ROUNDS 16
+
 typedef struct bench_opts {
   rk_backend_kind backend;
   rk_pagerank_params params;
@@ -60,6 +68,10 @@ typedef struct bench_opts {
   FILE *out;
   char steps[16][200]; /* with --steps: a row of the steps table a graph */
   int nsteps;
+  int rounds, round;            /* --rounds, and the one running */
+  char names[BENCH_ROWS][32];   /* each graph's ratio in each round */
+  double ratio[BENCH_ROWS][BENCH_ROUNDS];
+  int nrows;
 } bench_opts;
 
 /* The shape flags, each a uint32_t field of pr_mp_opts. */
@@ -137,6 +149,45 @@ static const char *const STEP_NAMES[] = {
     "to the last partition",   "to the partial",           "to the checker"};
 RK_STATIC_ASSERT(sizeof STEP_NAMES / sizeof STEP_NAMES[0] == PR_MP_STEPS, "a name a step");
 
+/* Keeps graph name's ratio of this round for the rounds' summary. */
+static void record_ratio(bench_opts *o, const char *name, double ratio) {
+  int row = 0;
+  while (row < o->nrows && strcmp(o->names[row], name) != 0) row++;
+  if (row == BENCH_ROWS) return;
+  if (row == o->nrows) {
+    snprintf(o->names[row], sizeof o->names[row], "%s", name);
+    for (int r = 0; r < BENCH_ROUNDS; r++) o->ratio[row][r] = NAN;
+    o->nrows++;
+  }
+  o->ratio[row][o->round] = ratio;
+}
+
+static int cmp_f64(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Each graph's ratio in every round, their median, lowest and highest. */
+static void print_rounds(const bench_opts *o) {
+  fprintf(o->out, "\nthe ratio in each of %d rounds\n\n"
+                  "| graph | ratio in each round | median | lowest | highest |\n"
+                  "|---|---|---|---|---|\n", o->rounds);
+  for (int row = 0; row < o->nrows; row++) {
+    double v[BENCH_ROUNDS];
+    int n = 0;
+    fprintf(o->out, "| %s |", o->names[row]);
+    for (int r = 0; r < o->rounds; r++) {
+      double x = o->ratio[row][r];
+      fprintf(o->out, "%s", r ? ", " : " ");
+      if (isnan(x)) fprintf(o->out, "-");
+      else fprintf(o->out, "%.2f", v[n++] = x);
+    }
+    qsort(v, (size_t)n, sizeof v[0], cmp_f64);
+    if (n) fprintf(o->out, " | %.2f | %.2f | %.2f |\n", v[n / 2], v[0], v[n - 1]);
+    else fprintf(o->out, " | - | - | - |\n");
+  }
+}
+
 /* One row: reference and ring kernels, reps times each. */
 static int bench_graph(bench_opts *o, const char *name, const rk_graph *g) {
   uint64_t ref_ns[16], mp_ns[16], setup_ns[16];
@@ -181,6 +232,7 @@ static int bench_graph(bench_opts *o, const char *name, const rk_graph *g) {
           (double)g->m / ref_it, (double)g->m / mp_it, (double)median(setup_ns, o->reps) / 1e6,
           dist, shape, (unsigned long long)st.batches);
   fflush(o->out);
+  record_ratio(o, name, mp_it / ref_it);
   if (o->shape.steps && o->nsteps < 16) {
     char *row = o->steps[o->nsteps++];
     size_t len = (size_t)snprintf(row, sizeof o->steps[0], "| %s |", name);
@@ -200,6 +252,9 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   o->max_scale = 20;
   o->snap = 1;
   o->reps = 3;
+  o->rounds = 1;
+  o->round = 0;
+  o->nrows = 0;
   memset(&o->shape, 0, sizeof o->shape);
   o->out = stdout;
   o->nsteps = 0;
@@ -223,6 +278,9 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
     } else if (!strcmp(a, "--reps") && v) {
       o->reps = atoi(v);
       if (o->reps < 1 || o->reps > 16) return -1;
+    } else if (!strcmp(a, "--rounds") && v) {
+      o->rounds = atoi(v);
+      if (o->rounds < 1 || o->rounds > BENCH_ROUNDS) return -1;
     } else if (v && parse_shape_flag(&o->shape, a, v)) {
     } else if (!strcmp(a, "--out") && v) {
       if ((o->out = fopen(v, "w")) == NULL) return -1;
@@ -234,46 +292,56 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
   return 0;
 }
 
+/* One table: every graph once, each row the median of --reps runs. */
+static int run_round(bench_opts *o) {
+  fprintf(o->out, "%sring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
+                  "median of %d, tol %g", o->round ? "\n" : "",
+          o->backend == RK_BACKEND_CUDA ? "cuda" : "cpu", o->reps, o->params.tol);
+  if (o->rounds > 1) fprintf(o->out, ", round %d of %d", o->round + 1, o->rounds);
+  fprintf(o->out, "\n\n| graph | nodes | edges | iters | reference | reference ms/iter | "
+                  "ring kernels ms/iter | ratio | reference Gedges/s | ring kernels Gedges/s | "
+                  "setup ms | L1 vs reference | "
+                  "parts (x source parts) / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max / "
+                  "fin piece | "
+                  "batches/iter |\n"
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  static const char *const snap[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
+                                     "wiki-Vote", "p2p-Gnutella31"};
+  const char *root = getenv("RK_SHARED_DATA");
+  int failed = 0;
+  o->nsteps = 0;
+  for (int i = 0; o->snap && i < 5; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/graphs/%s.txt", root ? root : "../shared/data", snap[i]);
+    rk_graph g;
+    if (rk_graph_load(&g, path, RK_GRAPH_SNAP, NULL) != RK_OK) continue;
+    failed |= bench_graph(o, snap[i], &g) != RK_OK;
+    rk_graph_free(&g);
+  }
+  for (unsigned s = o->min_scale; s <= o->max_scale; s += 2) {
+    char name[32];
+    snprintf(name, sizeof name, "rmat-%u", s);
+    rk_graph g;
+    if (rk_graph_rmat(&g, s, 16, 1) != RK_OK) return 1;
+    failed |= bench_graph(o, name, &g) != RK_OK;
+    rk_graph_free(&g);
+  }
+  return failed;
+}
+
 int main(int argc, char **argv) {
   bench_opts o;
   if (parse_args(argc, argv, &o) != 0) {
     fprintf(stderr, "usage: rk_bench_pagerank [--backend cpu|cuda] [--min-scale S] [--max-scale S] [--no-snap] "
-                    "[--tol T] [--reps 1..16] [--parts P] [--workers W] [--threads T] "
+                    "[--tol T] [--reps 1..16] [--rounds 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--aggregators 1..64] [--senders 1..64] "
                     "[--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P] [--steps] "
                     "[--out FILE]\n");
     return 2;
   }
-  fprintf(o.out, "ring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
-                 "median of %d, tol %g\n\n", o.backend == RK_BACKEND_CUDA ? "cuda" : "cpu", o.reps,
-          o.params.tol);
-  fprintf(o.out, "| graph | nodes | edges | iters | reference | reference ms/iter | "
-                 "ring kernels ms/iter | ratio | reference Gedges/s | ring kernels Gedges/s | "
-                 "setup ms | L1 vs reference | "
-                 "parts (x source parts) / workers (x threads) / batch / fanout / aggregators / senders / leaves / seg max / "
-                 "fin piece | "
-                 "batches/iter |\n"
-                 "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-  static const char *const snap[] = {"email-Eu-core", "p2p-Gnutella08", "ca-GrQc",
-                                     "wiki-Vote", "p2p-Gnutella31"};
-  const char *root = getenv("RK_SHARED_DATA");
   int failed = 0;
-  for (int i = 0; o.snap && i < 5; i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/graphs/%s.txt", root ? root : "../shared/data", snap[i]);
-    rk_graph g;
-    if (rk_graph_load(&g, path, RK_GRAPH_SNAP, NULL) != RK_OK) continue;
-    failed |= bench_graph(&o, snap[i], &g) != RK_OK;
-    rk_graph_free(&g);
-  }
-  for (unsigned s = o.min_scale; s <= o.max_scale; s += 2) {
-    char name[32];
-    snprintf(name, sizeof name, "rmat-%u", s);
-    rk_graph g;
-    if (rk_graph_rmat(&g, s, 16, 1) != RK_OK) return 1;
-    failed |= bench_graph(&o, name, &g) != RK_OK;
-    rk_graph_free(&g);
-  }
+  for (o.round = 0; o.round < o.rounds; o.round++) failed |= run_round(&o);
+  o.round = o.rounds - 1;
   if (o.nsteps) {
     fprintf(o.out, "\nthe steps of an iteration, mean over the last run's iterations, us\n\n"
                    "| graph |");
@@ -283,5 +351,6 @@ int main(int argc, char **argv) {
     fputc('\n', o.out);
   }
   for (int i = 0; i < o.nsteps; i++) fprintf(o.out, "%s\n", o.steps[i]);
+  if (o.rounds > 1) print_rounds(&o);
   return failed;
 }
