@@ -165,8 +165,8 @@ static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m
   return rc;
 }
 
-static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, const pr_state *st,
-                      uint32_t workers, uint32_t threads, uint32_t capacity) {
+static rk_kernel_opts kernel_opts(const pr_state *st, uint32_t workers, uint32_t threads,
+                                  uint32_t capacity) {
   rk_kernel_opts o;
   memset(&o, 0, sizeof o);
   o.inbox_capacity = capacity;
@@ -174,6 +174,12 @@ static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, const pr_state *
   o.threads_per_worker = threads;
   o.state = st;
   o.state_size = sizeof *st;
+  return o;
+}
+
+static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, const pr_state *st,
+                      uint32_t workers, uint32_t threads, uint32_t capacity) {
+  rk_kernel_opts o = kernel_opts(st, workers, threads, capacity);
   return rk_kernel_add(rt, def, &o, NULL);
 }
 
@@ -344,24 +350,55 @@ static uint32_t kernel_count(const pr_state *st) {
 /* workers: the sender's; on the GPU the aggregators share them, on the CPU
  * each aggregator has one, which owns its partitions' entries of acc.
  * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
-static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
-                       uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
-                       uint64_t at[2]) {
-  int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
+/* CPU, a run of one sender worker and one aggregator: the three kernels
+ * as a group, on one thread (cpu_backend.c). On the 2-core VM, a build
+ * that ran them so took the one-leaf SNAP graphs to the same or less
+ * time an iteration as a thread each, with less spread
+ * (docs/BENCH-PAGERANK.md): each y and x line no longer crosses between
+ * cores, and no hop wakes another thread. Only where the aggregator's
+ * inbox holds all of an iteration's messages, since the sender then
+ * never waits on the inbox that its own thread drains. */
+static const rk_kernel_def *const pr_trio_members[] = {&pr_checker, &pr_aggregator, &pr_sender};
+static const rk_group_def pr_trio = {"pr_trio", pr_trio_members, 3, NULL};
+
+static int cpu_trio(const pr_plan *pl, const pr_state *st, uint32_t workers, int cuda) {
+  return !cuda && workers == 1 && st->naggs == 1 && st->nsenders == 1 &&
+         messages_to(pl, st->fin_piece, 0, 1) + 16 <= aggregator_capacity(pl, st->fin_piece, 0, 1);
+}
+
+/* The run's kernels: the checker, the aggregators, the senders (ids in
+ * that order), as a group where cpu_trio says so. */
+static int add_kernels(rk_runtime *rt, const pr_plan *pl, const pr_state *st, uint32_t workers,
+                       uint32_t threads, int cuda) {
   int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
   /* the checker's inbox holds the start, or an iteration's one pr_partial */
-  int rc = add_kernel(rt, &pr_checker, st, 1, 0, 16);
+  rk_kernel_opts checker = kernel_opts(st, 1, 0, 16);
+  /* A sender's inbox holds its share of an iteration's pr_go tree, and
+   * more, so a sender never waits on itself. */
+  uint32_t sender_capacity = pow2_at_least(2ull * pl->nleaves / st->nsenders + 32);
+  if (cpu_trio(pl, st, workers, cuda)) {
+    rk_kernel_opts o[3] = {checker,
+                           kernel_opts(st, 1, 0, aggregator_capacity(pl, st->fin_piece, 0, 1)),
+                           kernel_opts(st, 1, 0, sender_capacity)};
+    return rk_group_add(rt, &pr_trio, o, NULL);
+  }
+  int rc = rk_kernel_add(rt, &pr_checker, &checker, NULL);
   uint32_t agg_workers = !cuda ? 1 : workers / st->naggs ? workers / st->naggs : 1;
   for (uint32_t k = 0; rc == RK_OK && k < st->naggs; k++)
     rc = add_kernel(rt, wide ? &pr_aggregator_lanes : &pr_aggregator, st, agg_workers, threads,
                     aggregator_capacity(pl, st->fin_piece, k, st->naggs));
-  /* A sender's inbox holds its share of an iteration's pr_go tree, and
-   * more, so a sender never waits on itself. */
   uint32_t per_sender = workers / st->nsenders;
   for (uint32_t k = 0; rc == RK_OK && k < st->nsenders; k++)
     rc = add_kernel(rt, wide ? &pr_sender_lanes : &pr_sender, st,
-                    per_sender + (k < workers % st->nsenders), threads,
-                    pow2_at_least(2ull * pl->nleaves / st->nsenders + 32));
+                    per_sender + (k < workers % st->nsenders), threads, sender_capacity);
+  return rc;
+}
+
+static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
+                       uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
+                       uint64_t at[2]) {
+  int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
+  int rc = add_kernels(rt, pl, st, workers, threads, cuda);
   uint32_t nkernels = kernel_count(st);
   if (rc == RK_OK) rc = rk_runtime_launch(rt);
   for (uint32_t k = 0; rc == RK_OK && k < nkernels; k++) rc = rk_kernel_activate(rt, k);

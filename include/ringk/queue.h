@@ -58,7 +58,9 @@ typedef struct rk_queue {
   uint64_t high_water;
   uint32_t sleepers;    /* host threads asleep waiting for a message */
   uint32_t wake_seq;    /* the word they sleep on; bumped to wake them */
-  uint8_t pad3_[RK_CACHELINE - 32];
+  uint32_t *wake_word;  /* host: the word to bump instead (a thread that
+                           sleeps for several queues), or NULL */
+  uint8_t pad3_[RK_CACHELINE - 40];
 } rk_queue;
 
 /* Each slot: this 16-byte header, then slot_size bytes of message. */
@@ -74,6 +76,7 @@ RK_STATIC_ASSERT(offsetof(rk_queue, head) == RK_CACHELINE, "head on line 1");
 RK_STATIC_ASSERT(offsetof(rk_queue, tail) == 2 * RK_CACHELINE, "tail on line 2");
 RK_STATIC_ASSERT(offsetof(rk_queue, rejected_full) == 3 * RK_CACHELINE, "counters on line 3");
 RK_STATIC_ASSERT(offsetof(rk_queue, wake_seq) == 3 * RK_CACHELINE + 28, "sleepers on line 3");
+RK_STATIC_ASSERT(offsetof(rk_queue, wake_word) == 3 * RK_CACHELINE + 32, "wake_word on line 3");
 RK_STATIC_ASSERT(sizeof(rk_slot) == 16, "slot header is 16 bytes");
 
 /* A claimed slot, between reserve and commit or between peek and release. */

@@ -48,30 +48,38 @@ void rk_backoff_wait(rk_backoff *b) {
   nanosleep(&ts, NULL);
 }
 
-void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty) {
+void rk_backoff_wait_on_any(rk_backoff *b, rk_queue *const *qs, uint32_t n, uint32_t watch) {
   if (!backoff_step(b)) return;
   struct timespec ts = {0, (long)b->sleep_ns};
   /* acquire: a wake-up after this read changes the word, and the futex
    * then returns at once instead of sleeping through it. */
-  uint32_t seen = rk_load_acquire_u32(&q->wake_seq);
+  uint32_t seen = rk_load_acquire_u32(&qs[0]->wake_seq);
   /* acq_rel, a full barrier on x86: announced before the re-check below,
    * so a producer committing after that re-check sees a sleeper. */
-  rk_fetch_add_acq_rel_u32(&q->sleepers, 1);
-  if (!while_empty || rk_queue_depth(q) == 0) {
+  for (uint32_t i = 0; i < n; i++) rk_fetch_add_acq_rel_u32(&qs[i]->sleepers, 1);
+  int empty = 1;
+  for (uint32_t i = 0; i < n; i++)
+    if ((watch >> i & 1u) && rk_queue_depth(qs[i]) != 0) empty = 0;
+  if (empty) {
 #ifdef __linux__
-    syscall(SYS_futex, &q->wake_seq, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+    syscall(SYS_futex, &qs[0]->wake_seq, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
 #else
     nanosleep(&ts, NULL);
 #endif
   }
-  rk_fetch_add_acq_rel_u32(&q->sleepers, UINT32_MAX);
+  for (uint32_t i = 0; i < n; i++) rk_fetch_add_acq_rel_u32(&qs[i]->sleepers, UINT32_MAX);
+}
+
+void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty) {
+  rk_backoff_wait_on_any(b, &q, 1, while_empty ? 1u : 0u);
 }
 
 void rk_queue_wake(rk_queue *q) {
+  uint32_t *word = q->wake_word ? q->wake_word : &q->wake_seq;
   /* release: what the waker did (a commit, a control change) before the
    * word the sleepers compare. */
-  rk_fetch_add_acq_rel_u32(&q->wake_seq, 1);
+  rk_fetch_add_acq_rel_u32(word, 1);
 #ifdef __linux__
-  syscall(SYS_futex, &q->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 #endif
 }

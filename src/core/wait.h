@@ -44,6 +44,12 @@ void rk_backoff_wait(rk_backoff *b);
  * announced itself (a consumer); 0: sleep regardless (a held worker,
  * woken by rk_queue_wake when its control block changes). */
 void rk_backoff_wait_on(rk_backoff *b, rk_queue *q, int while_empty);
+/* The same for a thread that consumes several queues: it sleeps only if
+ * every qs[i] with watch bit i set is still empty once it has announced
+ * itself on all n, on qs[0]'s wake word, which each qs[i]'s wake_word
+ * must point at (so that a commit to any of them ends the sleep). A
+ * watch of 0: sleep regardless (all held). n <= 32. */
+void rk_backoff_wait_on_any(rk_backoff *b, rk_queue *const *qs, uint32_t n, uint32_t watch);
 
 /* rk_queue_peek_wait, whose waits nap only when naps is nonzero: a
  * consumer of a queue that a GPU fills passes 0. */

@@ -5,7 +5,13 @@
  * (so host_in is the inbox), and opts.workers threads that all consume it.
  * Workers poll: when the inbox is empty or the kernel is held they back off
  * to short sleeps (core/wait.h), so idle kernels cost little, and a
- * message or a control change ends the sleep at once. */
+ * message or a control change ends the sleep at once.
+ *
+ * A group's members (rk_group_add) share their threads, as they share
+ * blocks on the GPU: thread w runs worker w of every member, a message of
+ * each in turn, so that a message between members stays in the thread's
+ * caches and wakes no other thread. The members' inboxes wake the thread
+ * through the first member's wake word. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@ typedef struct cpu_worker {
   int joined;
   rk_ctx ctx;
   rk_handler_fn handler;
+  struct cpu_worker *next; /* in a group: worker w of the next member, or NULL */
   _Alignas(16) uint8_t scratch[RK_LANES_SCRATCH]; /* ctx.scratch of a lanes kernel */
 } cpu_worker;
 
@@ -64,6 +71,35 @@ static void *cpu_worker_main(void *arg) {
   return NULL;
 }
 
+/* Worker w of each member of a group, from the first member's: a message
+ * for each member that runs and has one, in turn, until every member
+ * stops; asleep while no running member has a message. */
+static void *cpu_group_main(void *arg) {
+  rk_queue *inboxes[RK_GROUP_MAX];
+  rk_backoff b;
+  rk_backoff_reset(&b);
+  for (;;) {
+    uint32_t n = 0, stopped = 0, running = 0, handled = 0;
+    for (cpu_worker *w = (cpu_worker *)arg; w; w = w->next, n++) {
+      rk_ctx *ctx = &w->ctx;
+      inboxes[n] = ctx->routes[ctx->kernel_id];
+      int c = rk_worker_control(ctx->ctl, ctx->stats);
+      stopped += c == RK_CTL_STOP;
+      if (c != RK_CTL_RUN) continue;
+      running |= 1u << n;
+      handled += rk_dispatch_one(ctx, inboxes[n], w->handler, coarse_now_ns()) == RK_OK;
+    }
+    if (stopped == n) break;
+    if (handled) {
+      rk_backoff_reset(&b);
+      continue;
+    }
+    /* asleep until a running member's inbox or any control block changes */
+    rk_backoff_wait_on_any(&b, inboxes, n, running);
+  }
+  return NULL;
+}
+
 static void *zalloc_lines(size_t n, size_t size) {
   size_t bytes = n * size;
   void *p = aligned_alloc(RK_CACHELINE, (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1));
@@ -93,7 +129,9 @@ static int cpu_alloc_kernel(rk_rt *rt, cpu_backend *be, uint32_t i) {
   return RK_OK;
 }
 
-static int cpu_start_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
+/* Fills kernel i's workers' contexts; a group's members link each worker
+ * to the same worker of the next member (member 0's thread runs them). */
+static void cpu_fill_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
   rk_kernel_rec *k = &rt->kernels[i];
   cpu_kernel *ck = &be->kernels[i];
   for (uint32_t w = 0; w < k->opts.workers; w++) {
@@ -103,7 +141,23 @@ static int cpu_start_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
     wk->handler = k->def->handler;
     /* a CPU worker is a warp of one lane */
     if (k->def->lanes > 1) wk->ctx.scratch = wk->scratch;
-    if (pthread_create(&wk->thread, NULL, cpu_worker_main, wk) != 0) return RK_E_NOMEM;
+    if (k->group && k->member + 1 < k->group->nmembers) wk->next = &be->kernels[i + 1].workers[w];
+  }
+  /* a commit to this member's inbox wakes the group's thread, asleep on
+   * member 0's word */
+  if (k->group && k->member > 0) ck->inbox->wake_word = &be->kernels[i - k->member].inbox->wake_seq;
+}
+
+/* Starts kernel i's threads: one a worker, or for a group, one a worker
+ * of member 0 that runs every member's. */
+static int cpu_start_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
+  rk_kernel_rec *k = &rt->kernels[i];
+  cpu_kernel *ck = &be->kernels[i];
+  if (k->group && k->member > 0) return RK_OK;
+  for (uint32_t w = 0; w < k->opts.workers; w++) {
+    cpu_worker *wk = &ck->workers[w];
+    void *(*main_fn)(void *) = k->group ? cpu_group_main : cpu_worker_main;
+    if (pthread_create(&wk->thread, NULL, main_fn, wk) != 0) return RK_E_NOMEM;
     wk->started = 1;
   }
   return RK_OK;
@@ -122,7 +176,9 @@ static int cpu_launch(rk_rt *rt) {
   int rc = rk_queue_create(&rt->to_host, rt->opts.to_host_capacity, rt->to_host_slot);
   rt->to_host_wakes = 1; /* workers commit on the host: rk_queue_note_commit wakes */
   for (uint32_t i = 0; rc == RK_OK && i < n; i++) rc = cpu_alloc_kernel(rt, be, i);
-  /* Workers start only once every route exists: a handler may send at once. */
+  /* Workers start only once every route and worker exists: a handler may
+   * send at once, and a group's thread runs its later members' workers. */
+  for (uint32_t i = 0; rc == RK_OK && i < n; i++) cpu_fill_workers(rt, be, i);
   for (uint32_t i = 0; rc == RK_OK && i < n; i++) rc = cpu_start_workers(rt, be, i);
   if (rc != RK_OK) {
     for (uint32_t i = 0; i < n; i++) rk_store_release_u32(&be->ctl[i].stop, 1);
