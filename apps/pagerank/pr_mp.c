@@ -351,13 +351,12 @@ static uint32_t kernel_count(const pr_state *st) {
  * each aggregator has one, which owns its partitions' entries of acc.
  * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
 /* CPU, a run of one sender worker and one aggregator: the three kernels
- * as a group, on one thread (cpu_backend.c). On the 2-core VM, a build
- * that ran them so took the one-leaf SNAP graphs to the same or less
- * time an iteration as a thread each, with less spread
- * (docs/BENCH-PAGERANK.md): each y and x line no longer crosses between
- * cores, and no hop wakes another thread. Only where the aggregator's
- * inbox holds all of an iteration's messages, since the sender then
- * never waits on the inbox that its own thread drains. */
+ * as a group, on one thread (cpu_backend.c), so that no y or x line
+ * crosses between cores and no hop wakes another thread. On the 2-core
+ * VM, in interleaved runs, the one-leaf SNAP graphs went from 1.3-4.5x
+ * the reference to 0.85-1.5x (docs/BENCH-PAGERANK.md). Only where the
+ * aggregator's inbox holds all of an iteration's messages, since the
+ * sender then never waits on the inbox its own thread drains. */
 static const rk_kernel_def *const pr_trio_members[] = {&pr_checker, &pr_aggregator, &pr_sender};
 static const rk_group_def pr_trio = {"pr_trio", pr_trio_members, 3, NULL};
 

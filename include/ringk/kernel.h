@@ -327,11 +327,12 @@ typedef struct rk_kernel_def {
                                             1, or RK_LANES_MAX (..._LANES) */
 } rk_kernel_def;
 
-/* A group: kernels that the CUDA backend runs together in the same thread
- * blocks (rk_group_add), so that a message between two of them goes through
- * a queue in the block's shared memory instead of L2. Each member is still
- * a kernel of its own (id, inbox, state, telemetry, lifecycle); on the CPU
- * a group is just its members. */
+/* A group: kernels that run together (rk_group_add): the CUDA backend in
+ * the same thread blocks, so that a message between two of them goes
+ * through a queue in the block's shared memory instead of L2; the CPU
+ * backend on the same threads, so that it stays in one core's caches.
+ * Each member is still a kernel of its own (id, inbox, state, telemetry,
+ * lifecycle). */
 #define RK_GROUP_MAX 4u
 #define RK_GROUP_LOCAL_BYTES 16384u /* shared memory of a member's local queue */
 typedef struct rk_group_def {

@@ -91,7 +91,11 @@ int rk_kernel_add(rk_runtime *rt, const rk_kernel_def *def,
  * anywhere else). Messages from the host and from other kernels still
  * arrive through the inbox. Local queues are counted in the inbox
  * telemetry as of the member's last acknowledged control change, and
- * exactly after terminate. */
+ * exactly after terminate. On the CPU, thread w runs worker w of every
+ * member, a message of each in turn: a member's send into the full inbox
+ * of another member of its group waits for a thread that is its own, so
+ * it fails once full_spins run out (never, with UINT32_MAX, until stop);
+ * size the inboxes members send each other to what they hold at once. */
 int rk_group_add(rk_runtime *rt, const rk_group_def *def, const rk_kernel_opts *opts,
                  uint32_t *first_id);
 int rk_runtime_launch(rk_runtime *rt);
