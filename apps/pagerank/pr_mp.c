@@ -347,9 +347,6 @@ static uint32_t kernel_count(const pr_state *st) {
   return PR_AGGREGATOR0 + st->naggs + st->nsenders;
 }
 
-/* workers: the sender's; on the GPU the aggregators share them, on the CPU
- * each aggregator has one, which owns its partitions' entries of acc.
- * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
 /* CPU, a run of one sender worker and one aggregator: the three kernels
  * as a group, on one thread (cpu_backend.c), so that no y or x line
  * crosses between cores and no hop wakes another thread. On the 2-core
@@ -366,7 +363,9 @@ static int cpu_trio(const pr_plan *pl, const pr_state *st, uint32_t workers, int
 }
 
 /* The run's kernels: the checker, the aggregators, the senders (ids in
- * that order), as a group where cpu_trio says so. */
+ * that order), as a group where cpu_trio says so. workers: the sender's;
+ * on the GPU the aggregators share them, on the CPU each aggregator has
+ * one, which owns its partitions' entries of acc. */
 static int add_kernels(rk_runtime *rt, const pr_plan *pl, const pr_state *st, uint32_t workers,
                        uint32_t threads, int cuda) {
   int wide = cuda && gpu_wide(pl->nleaves, workers, threads);
@@ -393,6 +392,8 @@ static int add_kernels(rk_runtime *rt, const pr_plan *pl, const pr_state *st, ui
   return rc;
 }
 
+/* Adds the kernels, launches and starts them, and waits for pr_done.
+ * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
                        uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
                        uint64_t at[2]) {

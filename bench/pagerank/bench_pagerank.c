@@ -341,7 +341,6 @@ int main(int argc, char **argv) {
   }
   int failed = 0;
   for (o.round = 0; o.round < o.rounds; o.round++) failed |= run_round(&o);
-  o.round = o.rounds - 1;
   if (o.nsteps) {
     fprintf(o.out, "\nthe steps of an iteration, mean over the last run's iterations, us\n\n"
                    "| graph |");
