@@ -70,10 +70,11 @@ RK_HD static int pr_flush(rk_ctx *ctx, const pr_state *s, pr_contrib *c, uint32_
   int dense = n > 0 && c->node[n - 1] - c->node[0] == n - 1;
   if (dense && s->seg_max) {
     double gaps = 0.0;
-    for (uint32_t i = ctx->lane; i + 1 < n; i += ctx->lanes) gaps += c->node[i + 1] != c->node[i] + 1;
+    for (uint32_t i = rk_lane(ctx); i + 1 < n; i += rk_lanes(ctx))
+      gaps += c->node[i + 1] != c->node[i] + 1;
     dense = rk_lanes_sum_f64(ctx, gaps) == 0.0;
   }
-  if (ctx->lane == 0) {
+  if (rk_lane(ctx) == 0) {
     c->first = n > 0 ? c->node[0] : 0;
     c->node_count = dense ? 0 : n;
     c->value_count = n;
@@ -118,26 +119,26 @@ RK_HD static double pr_seg_sum(const pr_state *s, const double *RK_RESTRICT y, u
 RK_HD static int pr_send_segs(rk_ctx *ctx, const pr_state *s, uint32_t q, uint64_t seg0,
                               uint64_t seg1, uint32_t iter, double dangling, pr_contrib *c) {
   const double *y = s->y[iter & 1];
-  if (ctx->lane == 0) {
+  if (rk_lane(ctx) == 0) {
     c->iter = iter;
     c->part = q;
     c->dangling = dangling;
   }
   uint32_t n = 0;
   int sent = 0;
-  for (uint64_t base = seg0; base < seg1; base += ctx->lanes) {
-    if (n + ctx->lanes > s->batch) {
+  for (uint64_t base = seg0; base < seg1; base += rk_lanes(ctx)) {
+    if (n + rk_lanes(ctx) > s->batch) {
       int rc = pr_flush(ctx, s, c, n);
       if (rc != RK_OK) return rc;
       n = 0;
       sent = 1;
     }
-    uint64_t seg = base + ctx->lane;
+    uint64_t seg = base + rk_lane(ctx);
     if (seg < seg1) {
-      c->node[n + ctx->lane] = s->seg_node[seg];
-      c->value[n + ctx->lane] = pr_seg_sum(s, y, seg);
+      c->node[n + rk_lane(ctx)] = s->seg_node[seg];
+      c->value[n + rk_lane(ctx)] = pr_seg_sum(s, y, seg);
     }
-    n += seg1 - base < ctx->lanes ? (uint32_t)(seg1 - base) : ctx->lanes;
+    n += seg1 - base < rk_lanes(ctx) ? (uint32_t)(seg1 - base) : rk_lanes(ctx);
   }
   if (n == 0 && sent) return RK_OK;
   return pr_flush(ctx, s, c, n);
@@ -149,13 +150,13 @@ RK_HD static int pr_send_leaf(rk_ctx *ctx, const pr_state *s, uint32_t l, uint32
                               double dangling, pr_contrib *c) {
   pr_piece p = {s->leaf_blk[l], s->leaf_seg[l], s->leaf_seg[l]};
   int rc = RK_OK;
-  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_FIRST);
-  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_BEGAN);
+  if (rk_lane(ctx) == 0) pr_step(s, iter, PR_STEP_LEAF_FIRST);
+  if (rk_lane(ctx) == 0) pr_step(s, iter, PR_STEP_LEAF_BEGAN);
   while (rc == RK_OK && pr_piece_next(s->blk_seg, s->leaf_seg[l + 1], &p))
     rc = pr_send_segs(ctx, s, p.b % s->nparts, p.s0, p.s1, iter, dangling, c);
   for (uint32_t q = 0; l == 0 && q < s->nparts && rc == RK_OK; q++)
     if (s->idle[q]) rc = pr_send_segs(ctx, s, q, 0, 0, iter, dangling, c);
-  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_LEAF_LAST);
+  if (rk_lane(ctx) == 0) pr_step(s, iter, PR_STEP_LEAF_LAST);
   return rc;
 }
 
@@ -169,7 +170,7 @@ RK_HD static int pr_send_leaf(rk_ctx *ctx, const pr_state *s, uint32_t l, uint32
 RK_HD static int pr_split(rk_ctx *ctx, const pr_state *s, const pr_go *g) {
   uint32_t span = g->l1 - g->l0, k = span < s->fanout ? span : s->fanout;
   int rc = RK_OK;
-  for (uint32_t i = ctx->lane; i < k && rc == RK_OK; i += ctx->lanes) {
+  for (uint32_t i = rk_lane(ctx); i < k && rc == RK_OK; i += rk_lanes(ctx)) {
     uint32_t lo = g->l0 + (uint32_t)((uint64_t)span * i / k);
     uint32_t hi = g->l0 + (uint32_t)((uint64_t)span * (i + 1) / k);
     rc = pr_send_go(ctx, s, g->iter, lo, hi, g->dangling);
@@ -266,9 +267,9 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t lo, uint32_t 
   double *RK_RESTRICT acc = s->acc;
   double *RK_RESTRICT y_next = s->y[(iter + 1) & 1];
   const double *RK_RESTRICT inv_deg = s->inv_deg;
-  uint32_t lanes = ctx->lanes;
+  uint32_t lanes = rk_lanes(ctx);
   double l1 = 0.0, dangling_next = 0.0;
-  for (uint32_t v0 = lo + ctx->lane; v0 < hi; v0 += lanes * PR_FIN_RUN) {
+  for (uint32_t v0 = lo + rk_lane(ctx); v0 < hi; v0 += lanes * PR_FIN_RUN) {
     uint32_t left = (hi - v0 + lanes - 1) / lanes, k = left < PR_FIN_RUN ? left : PR_FIN_RUN;
     double a[PR_FIN_RUN] = {0}, d[PR_FIN_RUN] = {0}, old[PR_FIN_RUN] = {0};
     for (uint32_t i = 0; i < PR_FIN_RUN; i++) {
@@ -287,7 +288,7 @@ RK_HD static int pr_finish_part(rk_ctx *ctx, pr_state *s, uint32_t lo, uint32_t 
   }
   l1 = rk_lanes_sum_f64(ctx, l1);
   dangling_next = rk_lanes_sum_f64(ctx, dangling_next);
-  int rc = ctx->lane == 0 ? pr_piece_done(ctx, s, iter, l1, dangling_next) : RK_OK;
+  int rc = rk_lane(ctx) == 0 ? pr_piece_done(ctx, s, iter, l1, dangling_next) : RK_OK;
   return rk_lanes_first_i32(ctx, rc);
 }
 
@@ -304,7 +305,7 @@ RK_HD static int pr_finish(rk_ctx *ctx, pr_state *s, uint32_t q, uint32_t iter,
   uint32_t pieces = pr_fin_pieces(hi - lo, s->fin_piece);
   if (pieces == 1) return pr_finish_part(ctx, s, lo, hi, iter, dangling);
   int rc = RK_OK;
-  for (uint32_t i = ctx->lane; i < pieces && rc == RK_OK; i += ctx->lanes) {
+  for (uint32_t i = rk_lane(ctx); i < pieces && rc == RK_OK; i += rk_lanes(ctx)) {
     pr_fin f;
     f.iter = iter;
     f.part = q;
@@ -342,13 +343,13 @@ RK_HD static void pr_finish_entries(rk_ctx *ctx, pr_state *s, const pr_contrib *
   double *RK_RESTRICT y_next = s->y[(c->iter + 1) & 1];
   const double *RK_RESTRICT inv_deg = s->inv_deg;
   double l1 = 0.0, dangling_next = 0.0;
-  for (uint32_t i = ctx->lane; i < c->value_count; i += ctx->lanes) {
+  for (uint32_t i = rk_lane(ctx); i < c->value_count; i += rk_lanes(ctx)) {
     uint32_t v = c->node_count ? c->node[i] : c->first + i;
     pr_set_rank(x, y_next, v, alpha * c->value[i] + base, x[v], inv_deg[v], &l1, &dangling_next);
   }
   l1 = rk_lanes_sum_f64(ctx, l1);
   dangling_next = rk_lanes_sum_f64(ctx, dangling_next);
-  if (ctx->lane == 0) pr_sums_add(s->sums, l1, dangling_next);
+  if (rk_lane(ctx) == 0) pr_sums_add(s->sums, l1, dangling_next);
 }
 #endif
 
@@ -363,7 +364,7 @@ RK_HD static int pr_check_batch(rk_ctx *ctx, const pr_state *s, const pr_contrib
     return c->value_count == 0 || (c->first >= lo && c->first < hi &&
                                    c->value_count <= hi - c->first) ? RK_OK : RK_E_RANGE;
   double bad = 0.0;
-  for (uint32_t i = ctx->lane; i < c->node_count; i += ctx->lanes)
+  for (uint32_t i = rk_lane(ctx); i < c->node_count; i += rk_lanes(ctx))
     bad += c->node[i] < lo || c->node[i] >= hi;
   return rk_lanes_sum_f64(ctx, bad) != 0.0 ? RK_E_RANGE : RK_OK;
 }
@@ -392,7 +393,7 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   } else if (ctx->nworkers == 1) {
     for (uint32_t i = 0; i < c->node_count; i++) acc[c->node[i]] += c->value[i];
   } else {
-    for (uint32_t i = ctx->lane; i < c->value_count; i += ctx->lanes)
+    for (uint32_t i = rk_lane(ctx); i < c->value_count; i += rk_lanes(ctx))
       rk_atomic_add_f64(&acc[c->node_count ? c->node[i] : c->first + i], c->value[i]);
   }
   /* Every lane's adds before lane 0's increment, which releases them. */
@@ -401,19 +402,20 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
   double dangling = c->dangling;
   /* acq_rel: our adds are released to, and everyone's acquired by, the
    * worker whose increment completes the partition. */
-  uint32_t got = ctx->lane == 0 ? rk_fetch_add_acq_rel_u32(&s->received[part], 1) + 1 : 0;
+  uint32_t got = rk_lane(ctx) == 0 ? rk_fetch_add_acq_rel_u32(&s->received[part], 1) + 1 : 0;
   got = rk_lanes_first_u32(ctx, got);
   if (got < s->expected[part]) return RK_OK;
-  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_PART_LAST);
+  if (rk_lane(ctx) == 0) pr_step(s, iter, PR_STEP_PART_LAST);
   /* lane 0's acquire, then the barrier, before any lane reads acc */
   rk_lanes_sync(ctx);
   /* Only the next iteration touches this counter again, and it starts
    * after the checker heard from us: the message chain orders it. */
-  if (ctx->lane == 0) s->received[part] = 0;
+  if (rk_lane(ctx) == 0) s->received[part] = 0;
 #if !defined(__CUDA_ARCH__)
   /* a stream plan's nodes are finished: the partition is one piece done */
   if (s->stream)
-    return rk_lanes_first_i32(ctx, ctx->lane == 0 ? pr_piece_done(ctx, s, iter, 0.0, 0.0) : RK_OK);
+    return rk_lanes_first_i32(ctx,
+                              rk_lane(ctx) == 0 ? pr_piece_done(ctx, s, iter, 0.0, 0.0) : RK_OK);
 #endif
   return pr_finish(ctx, s, part, iter, dangling);
 }
@@ -423,7 +425,7 @@ RK_HD static int pr_aggregator_handler(rk_ctx *ctx, const rk_msg *msg) {
  * the checker, with lanes, does the tree's first split itself, a hop
  * earlier than a sender would. */
 RK_HD static int pr_start_iteration(rk_ctx *ctx, pr_state *s, uint32_t iter, double dangling) {
-  if (ctx->lane == 0) pr_step(s, iter, PR_STEP_GO);
+  if (rk_lane(ctx) == 0) pr_step(s, iter, PR_STEP_GO);
   pr_go g;
   g.iter = iter;
   g.l0 = 0;
@@ -433,13 +435,13 @@ RK_HD static int pr_start_iteration(rk_ctx *ctx, pr_state *s, uint32_t iter, dou
 }
 
 RK_HD static int pr_checker_partial(rk_ctx *ctx, pr_state *s, const pr_partial *p) {
-  if (ctx->lane == 0) pr_step(s, p->iter, PR_STEP_CHECKED);
+  if (rk_lane(ctx) == 0) pr_step(s, p->iter, PR_STEP_CHECKED);
   if (p->l1 < s->n * s->tol || p->iter >= s->max_iter) {
     pr_done d;
     d.iter = p->iter;
     d.converged = p->l1 < s->n * s->tol;
     d.l1 = p->l1;
-    int rc = ctx->lane == 0 ? pr_done_send(ctx, RK_ADDR_HOST, &d) : RK_OK;
+    int rc = rk_lane(ctx) == 0 ? pr_done_send(ctx, RK_ADDR_HOST, &d) : RK_OK;
     return rk_lanes_first_i32(ctx, rc);
   }
   return pr_start_iteration(ctx, s, p->iter + 1, p->dangling);

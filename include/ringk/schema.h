@@ -167,11 +167,11 @@ typedef struct rk_msg_codec {
    * complete on every lane when it returns. Elsewhere name##_decode_msg. */ \
   RK_MSG_FN_ int name##_decode_msg_lanes(const rk_ctx *ctx, const rk_msg *msg,\
                                          name *out) {                         \
-    if (ctx->lanes == 1) return name##_decode_msg(msg, out);                  \
+    if (rk_lanes(ctx) == 1) return name##_decode_msg(msg, out);               \
     if (msg->hdr.type_id != (type_id_)) return RK_E_UNKNOWN_TYPE;             \
     int rc = name##_decode_lanes_(msg->payload, msg->hdr.payload_len,         \
-                                  msg->hdr.schema_version, out, ctx->lane,    \
-                                  ctx->lanes);                                \
+                                  msg->hdr.schema_version, out, rk_lane(ctx), \
+                                  rk_lanes(ctx));                             \
     rk_lanes_sync(ctx);                                                       \
     return rc;                                                                \
   }                                                                           \
@@ -192,19 +192,19 @@ typedef struct rk_msg_codec {
    * one message, lane 0 claiming the slot and every lane writing a share of \
    * the arrays into it. The same result on every lane. */                  \
   RK_MSG_FN_ int name##_send_lanes(rk_ctx *ctx, uint32_t target, const name *m) {\
-    if (ctx->lanes == 1) return name##_send(ctx, target, m);                  \
+    if (rk_lanes(ctx) == 1) return name##_send(ctx, target, m);               \
     int64_t n = name##_payload_size(m);                                       \
     rk_send_ref ref;                                                          \
     memset(&ref, 0, sizeof ref);                                             \
     int rc = n < 0 ? (int)n : RK_OK;                                          \
-    if (rc == RK_OK && ctx->lane == 0)                                        \
+    if (rc == RK_OK && rk_lane(ctx) == 0)                                     \
       rc = rk_send_begin(ctx, target, (type_id_), (version_), (uint64_t)n, &ref);\
     rc = rk_lanes_first_i32(ctx, rc);                                         \
     if (rc != RK_OK) return rc;                                               \
     name##_write_lanes_(m, (uint8_t *)rk_lanes_first_ptr(ctx, ref.payload),   \
-                        ctx->lane, ctx->lanes);                               \
+                        rk_lane(ctx), rk_lanes(ctx));                         \
     rk_lanes_release(ctx);                                                    \
-    if (ctx->lane == 0) rk_send_commit(ctx, &ref);                            \
+    if (rk_lane(ctx) == 0) rk_send_commit(ctx, &ref);                         \
     return RK_OK;                                                             \
   }                                                                           \
   static inline int64_t name##_size_any_(const void *m) {                     \

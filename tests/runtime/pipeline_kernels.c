@@ -40,15 +40,15 @@ RK_HD static int pl_lanes_handler(rk_ctx *ctx, const rk_msg *msg) {
   int rc = pl_num_decode_msg(msg, &m);
   if (rc != RK_OK) return rc;
   int64_t *part = (int64_t *)ctx->scratch;
-  part[ctx->lane] = (int64_t)(ctx->lane + 1) * m.value;
+  part[rk_lane(ctx)] = (int64_t)(rk_lane(ctx) + 1) * m.value;
   rk_lanes_sync(ctx);
   int64_t all = 0;
-  for (uint32_t i = 0; i < ctx->lanes; i++) all += part[i];
-  double check = rk_lanes_sum_f64(ctx, (double)part[ctx->lane]);
+  for (uint32_t i = 0; i < rk_lanes(ctx); i++) all += part[i];
+  double check = rk_lanes_sum_f64(ctx, (double)part[rk_lane(ctx)]);
   /* every lane has read the scratch before the next message's writes */
   rk_lanes_sync(ctx);
   if (check != (double)all) return RK_E_HANDLER;
-  if (ctx->lane != 0) return RK_OK;
+  if (rk_lane(ctx) != 0) return RK_OK;
   if (m.value < 0) return RK_E_RANGE;
   m.value = all;
   return pl_num_send(ctx, RK_STATE(ctx, pl_stage_state)->next, &m);
