@@ -119,17 +119,13 @@ static size_t steps_bytes(const pr_state *st) {
   return ((size_t)st->max_iter + 1) * PR_STEPS * sizeof(uint64_t);
 }
 
-/* Copies plan and initial vectors into kernel memory and fills st; with
- * steps, zeroed room for the steps of each iteration. */
+/* Copies the plan into kernel memory and fills st, with room for the
+ * vectors (start_vectors writes them); with steps, zeroed room for the
+ * steps of each iteration. */
 static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m,
                  pr_state *st, int steps) {
   size_t n = g->n;
-  double *x0 = malloc(n * sizeof *x0), *y1 = malloc(n * sizeof *y1);
-  int rc = x0 && y1 ? RK_OK : RK_E_NOMEM;
-  for (size_t v = 0; rc == RK_OK && v < n; v++) {
-    x0[v] = 1.0 / (double)n;
-    y1[v] = x0[v] * pl->inv_deg[v];
-  }
+  int rc = RK_OK;
   void *p;
 #define PUT(field, src, bytes) \
   if (rc == RK_OK && (rc = mem_put(rt, m, src, bytes, &p)) == RK_OK) st->field = p
@@ -143,25 +139,63 @@ static int place(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_mem *m
   PUT(expected, pl->expected, pl->nparts * sizeof *pl->expected);
   PUT(idle, pl->idle, pl->nparts * sizeof *pl->idle);
   PUT(inv_deg, pl->inv_deg, n * sizeof *pl->inv_deg);
-  PUT(x, x0, n * sizeof *x0);
-  PUT(y[1], y1, n * sizeof *y1);
+  PUT(x, NULL, n * sizeof(double));
+  PUT(y[0], NULL, n * sizeof(double));
+  PUT(y[1], NULL, n * sizeof(double));
+  PUT(acc, NULL, n * sizeof(double));
 #undef PUT
-  /* y[0], acc, received and sums start at zero. */
-  double *zeros = calloc(n, sizeof *zeros);
-  if (rc == RK_OK && zeros == NULL) rc = RK_E_NOMEM;
-  if (rc == RK_OK && (rc = mem_put(rt, m, zeros, n * sizeof *zeros, &p)) == RK_OK) st->y[0] = p;
-  if (rc == RK_OK && (rc = mem_put(rt, m, zeros, n * sizeof *zeros, &p)) == RK_OK) st->acc = p;
-  if (rc == RK_OK && (rc = mem_put(rt, m, zeros, pl->nparts * sizeof(uint32_t), &p)) == RK_OK)
+  /* received and sums start at zero, and a run leaves them so: each
+   * partition's count and the iteration's sums are cleared as they
+   * complete. */
+  uint32_t *no_counts = calloc(pl->nparts, sizeof *no_counts);
+  if (rc == RK_OK && no_counts == NULL) rc = RK_E_NOMEM;
+  if (rc == RK_OK && (rc = mem_put(rt, m, no_counts, pl->nparts * sizeof *no_counts, &p)) == RK_OK)
     st->received = p;
+  free(no_counts);
   const pr_sums no_sums = {0, 0, 0.0, 0.0};
   if (rc == RK_OK && (rc = mem_put(rt, m, &no_sums, sizeof no_sums, &p)) == RK_OK) st->sums = p;
-  free(zeros);
   uint64_t *no_steps = steps && rc == RK_OK ? calloc(1, steps_bytes(st)) : NULL;
   if (steps && rc == RK_OK && no_steps == NULL) rc = RK_E_NOMEM;
   if (no_steps && (rc = mem_put(rt, m, no_steps, steps_bytes(st), &p)) == RK_OK) st->steps = p;
   free(no_steps);
-  free(x0);
-  free(y1);
+  return rc;
+}
+
+/* A run's start, on the host: uniform ranks x, their shares y of the
+ * first iteration (y[1]: iteration 1's parity), and zeros for y[0] and
+ * acc. Made once, before the kernel memory, and copied in for each run. */
+typedef struct pr_start_vec {
+  double *x, *y, *zeros;
+} pr_start_vec;
+
+static int start_vec_init(pr_start_vec *sv, const rk_graph *g, const pr_plan *pl) {
+  size_t n = g->n;
+  sv->x = malloc(n * sizeof *sv->x);
+  sv->y = malloc(n * sizeof *sv->y);
+  sv->zeros = calloc(n, sizeof *sv->zeros);
+  if (!sv->x || !sv->y || !sv->zeros) return RK_E_NOMEM;
+  for (size_t v = 0; v < n; v++) {
+    sv->x[v] = 1.0 / (double)n;
+    sv->y[v] = sv->x[v] * pl->inv_deg[v];
+  }
+  return RK_OK;
+}
+
+static void start_vec_free(pr_start_vec *sv) {
+  free(sv->x);
+  free(sv->y);
+  free(sv->zeros);
+}
+
+/* Writes a run's start into the kernels' vectors. Between runs the kernels
+ * are idle: the previous run's last writes reach the host through its
+ * pr_done, these reach the kernels through the next pr_start. */
+static int start_vectors(rk_runtime *rt, const pr_start_vec *sv, const pr_state *st) {
+  size_t bytes = st->n * sizeof(double);
+  int rc = rk_mem_copy_in(rt, st->x, sv->x, bytes);
+  if (rc == RK_OK) rc = rk_mem_copy_in(rt, st->y[1], sv->y, bytes);
+  if (rc == RK_OK) rc = rk_mem_copy_in(rt, st->y[0], sv->zeros, bytes);
+  if (rc == RK_OK) rc = rk_mem_copy_in(rt, st->acc, sv->zeros, bytes);
   return rc;
 }
 
@@ -392,11 +426,19 @@ static int add_kernels(rk_runtime *rt, const pr_plan *pl, const pr_state *st, ui
   return rc;
 }
 
-/* Adds the kernels, launches and starts them, and waits for pr_done.
- * at[0] is when the host sent pr_start, at[1] when it had pr_done. */
+/* When a run's steps happened, on the host's clock. */
+typedef struct pr_times {
+  uint64_t first_start; /* the first run's pr_start sent: set-up ends */
+  uint64_t start;       /* the last run's pr_start sent */
+  uint64_t done;        /* the last run's pr_done received */
+} pr_times;
+
+/* Adds the kernels, launches and starts them, then runs PageRank `runs`
+ * times on them, each from the start vectors (the first run's written
+ * before the launch), waiting for its pr_done. */
 static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_state *st,
-                       uint32_t workers, uint32_t threads, uint64_t timeout_ns, pr_done *done,
-                       uint64_t at[2]) {
+                       const pr_start_vec *sv, uint32_t workers, uint32_t threads, uint32_t runs,
+                       uint64_t timeout_ns, pr_done *done, pr_times *at) {
   int cuda = strcmp(rk_runtime_backend(rt), "cuda") == 0;
   int rc = add_kernels(rt, pl, st, workers, threads, cuda);
   uint32_t nkernels = kernel_count(st);
@@ -405,26 +447,31 @@ static int run_kernels(rk_runtime *rt, const rk_graph *g, const pr_plan *pl, pr_
   uint64_t ndangling = 0;
   for (uint32_t v = 0; v < g->n; v++) ndangling += pl->inv_deg[v] == 0.0;
   pr_start start = {(double)ndangling / g->n};
-  at[0] = rk_now_ns();
-  if (rc == RK_OK) rc = RK_HOST_SEND(rt, PR_CHECKER, pr_start, &start, timeout_ns);
-  if (rc == RK_OK) rc = wait_done(rt, nkernels, timeout_ns, done);
-  at[1] = rk_now_ns();
+  for (uint32_t r = 0; rc == RK_OK && r < runs; r++) {
+    if (r > 0) rc = start_vectors(rt, sv, st);
+    at->start = rk_now_ns();
+    if (r == 0) at->first_start = at->start;
+    if (rc == RK_OK) rc = RK_HOST_SEND(rt, PR_CHECKER, pr_start, &start, timeout_ns);
+    if (rc == RK_OK) rc = wait_done(rt, nkernels, timeout_ns, done);
+    at->done = rk_now_ns();
+  }
   return rc;
 }
 
-/* Messages the run sent: the host's pr_start and every kernel's sends, as
- * its telemetry counts them. Read once the workers are joined: a worker
- * counts a send after its commit, and a GPU block publishes its counts
- * every few rounds, so a read at pr_done could miss the last ones (on an
- * H200 by 1 to 17 of 175-416). Reading every kernel's telemetry took
- * 0.2-0.4 ms on a GPU (17-33 kernels), no part of the iterations. */
-static uint64_t messages_sent(rk_runtime *rt, const pr_state *st) {
-  uint64_t messages = 1;
+/* Messages a run sent: the host's pr_start and every kernel's sends, as
+ * their telemetry counts them, divided among the runs (each sends the
+ * same). Read once the workers are joined: a worker counts a send after
+ * its commit, and a GPU block publishes its counts every few rounds, so a
+ * read at pr_done could miss the last ones (on an H200 by 1 to 17 of
+ * 175-416). Reading every kernel's telemetry took 0.2-0.4 ms on a GPU
+ * (17-33 kernels), no part of the iterations. */
+static uint64_t messages_sent(rk_runtime *rt, const pr_state *st, uint32_t runs) {
+  uint64_t sent = 0;
   for (uint32_t k = 0; k < kernel_count(st); k++) {
     rk_kernel_telemetry t;
-    if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) messages += t.sent;
+    if (rk_kernel_telemetry_get(rt, k, &t) == RK_OK) sent += t.sent;
   }
-  return messages;
+  return 1 + sent / runs;
 }
 
 /* CUDA: as many partitions as nparts^2 blocks of at least
@@ -532,11 +579,14 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   st.tol = prm.tol;
   st.max_iter = prm.max_iter;
   pr_done done = {0, 0, 0.0};
-  uint64_t at[2] = {0, 0};
+  pr_times at = {0, 0, 0};
+  uint32_t runs = o.runs ? o.runs : 1;
   pr_plan_shape shape = {nparts, batch, seg_max, leaves < UINT32_MAX ? (uint32_t)leaves : UINT32_MAX,
                          o.src_parts ? o.src_parts : PR_SRC_PARTS,
                          !cuda && o.fin_piece == 0 && stream_pays(g)};
   rc = pr_plan_build(g, shape, &pl);
+  pr_start_vec sv = {NULL, NULL, NULL};
+  if (rc == RK_OK) rc = start_vec_init(&sv, g, &pl);
   if (rc == RK_OK) {
     st.batch = pl.batch;
     int wide = cuda && gpu_wide(pl.nleaves, workers, threads);
@@ -550,9 +600,10 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs);
     st.npieces = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
     st.stream = pl.stream;
-    rc = place(&rt, g, &pl, &mem, &st, o.steps != 0);
+    rc = cuda && runs > 1 ? RK_E_INVAL : place(&rt, g, &pl, &mem, &st, o.steps != 0);
+    if (rc == RK_OK) rc = start_vectors(&rt, &sv, &st);
     if (rc == RK_OK)
-      rc = run_kernels(&rt, g, &pl, &st, senders, threads, timeout, &done, at);
+      rc = run_kernels(&rt, g, &pl, &st, &sv, senders, threads, runs, timeout, &done, &at);
   }
   if (rc == RK_OK) {
     result->ranks = malloc(g->n * sizeof *result->ranks);
@@ -562,8 +613,8 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     result->l1_change = done.l1;
   }
   if (stats) {
-    stats->setup_ns = at[0] ? at[0] - t0 : 0;
-    stats->iterate_ns = at[0] ? at[1] - at[0] : 0;
+    stats->setup_ns = at.first_start ? at.first_start - t0 : 0;
+    stats->iterate_ns = at.start ? at.done - at.start : 0;
     stats->nparts = pl.nparts;
     stats->src_parts = pl.nsrc_parts;
     stats->workers = senders;
@@ -585,11 +636,12 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
    * (a leaf's last batch, a partial), so the steps are read once the
    * workers are joined: before, a read could race with such a write. */
   int joined = rk_runtime_terminate(&rt, 5000000000ull) == RK_OK;
-  if (rc == RK_OK) result->messages = messages_sent(&rt, &st);
+  if (rc == RK_OK) result->messages = messages_sent(&rt, &st, runs);
   if (rc == RK_OK && stats && st.steps && joined)
     rc = step_means(&rt, &st, done.iter, stats);
   mem_release(&rt, &mem);
   rk_runtime_close(&rt);
+  start_vec_free(&sv);
   pr_plan_free(&pl);
   if (rc != RK_OK) {
     rk_pagerank_result_free(result);
@@ -609,6 +661,7 @@ int pr_mp_run(const rk_graph *g, const rk_pagerank_params *params, const pr_mp_o
   memset(result, 0, sizeof *result);
   if (o.fanout == 1 || o.fanout > PR_FANOUT_MAX) return RK_E_INVAL;
   if (o.aggregators > PR_AGGREGATORS_MAX || o.senders > PR_SENDERS_MAX) return RK_E_INVAL;
+  if (o.runs > 1 && (o.steps || o.backend == RK_BACKEND_CUDA)) return RK_E_INVAL;
   int rc = rk_pagerank_params_check(&prm);
   if (rc != RK_OK) return rc;
   /* The default GPU shape is sized for an H100; on a smaller device the

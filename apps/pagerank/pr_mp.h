@@ -42,6 +42,14 @@ typedef struct pr_mp_opts {
   uint32_t fin_piece;   /* nodes one worker finishes of a partition at most (a
                            larger one is finished in pieces by several); 0:
                            4096 on the GPU, whole partitions on the CPU */
+  uint32_t runs;        /* PageRank runs on the same launched kernels; 0: one.
+                           Each after the first starts again from uniform
+                           ranks on the kernels the first left resident, and
+                           the result and the stats (but setup_ns) are the
+                           last run's. More than one: CPU backend only and
+                           without steps (else RK_E_INVAL): no GPU run has
+                           checked a second start (its resident kernels read
+                           the vectors through L1) */
 } pr_mp_opts;
 
 /* The intervals between an iteration's steps that pr_mp_stats reports:
@@ -55,7 +63,8 @@ typedef struct pr_mp_opts {
 /* Where the time went, for benchmarks. */
 typedef struct pr_mp_stats {
   uint64_t setup_ns;    /* plan, kernel memory, launch, activation */
-  uint64_t iterate_ns;  /* from the start message to the done message */
+  uint64_t iterate_ns;  /* from the start message to the done message (of the
+                           last run, with opts.runs) */
   uint32_t nparts;
   uint32_t src_parts;
   uint32_t workers;

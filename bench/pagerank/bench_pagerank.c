@@ -17,7 +17,7 @@
  *                     [--parts P] [--workers W] [--threads T] [--batch B]
  *                     [--fanout F] [--aggregators A] [--senders S]
  *                     [--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P]
- *                     [--steps] [--out FILE]
+ *                     [--steps] [--runs N] [--out FILE]
  *
  * --parts, --workers, --threads (GPU threads a worker), --batch (entries a
  * contribution message carries), --fanout (pr_go a split sends),
@@ -34,6 +34,10 @@
  * iteration's time (pr_go to the checker's pr_partial) beside the others'
  * mean: on the CPU a run's first two iterations take about twice the
  * others, for a reason not yet found (docs/BENCH-PAGERANK.md).
+ * --runs N (CPU) runs PageRank N times on the same launched kernels in
+ * each repetition and times the last: the kernels then are as a resident
+ * deployment has them, their threads on cores that ran them before, where
+ * the reference, on the benchmark's one thread, always is.
  * --rounds runs the whole table N times in a row and then prints each
  * graph's ratio in every round, with their median and range: on a small
  * shared machine a state that lasts the minute a table takes moves the
@@ -278,6 +282,9 @@ static int parse_args(int argc, char **argv, bench_opts *o) {
     } else if (!strcmp(a, "--reps") && v) {
       o->reps = atoi(v);
       if (o->reps < 1 || o->reps > 16) return -1;
+    } else if (!strcmp(a, "--runs") && v) {
+      o->shape.runs = (uint32_t)atoi(v);
+      if (o->shape.runs < 1 || o->shape.runs > 16) return -1;
     } else if (!strcmp(a, "--rounds") && v) {
       o->rounds = atoi(v);
       if (o->rounds < 1 || o->rounds > BENCH_ROUNDS) return -1;
@@ -297,6 +304,8 @@ static int run_round(bench_opts *o) {
   fprintf(o->out, "%sring-kernel PageRank (%s backend) beside the CSR reference, per iteration, "
                   "median of %d, tol %g", o->round ? "\n" : "",
           o->backend == RK_BACKEND_CUDA ? "cuda" : "cpu", o->reps, o->params.tol);
+  if (o->shape.runs > 1)
+    fprintf(o->out, ", the ring kernels' run %u on the same launched kernels", o->shape.runs);
   if (o->rounds > 1) fprintf(o->out, ", round %d of %d", o->round + 1, o->rounds);
   fprintf(o->out, "\n\n| graph | nodes | edges | iters | reference | reference ms/iter | "
                   "ring kernels ms/iter | ratio | reference Gedges/s | ring kernels Gedges/s | "
@@ -336,7 +345,7 @@ int main(int argc, char **argv) {
                     "[--tol T] [--reps 1..16] [--rounds 1..16] [--parts P] [--workers W] [--threads T] "
                     "[--batch 32|64|..|256] [--fanout 2..32] [--aggregators 1..64] [--senders 1..64] "
                     "[--leaves L] [--seg-max S] [--fin-piece N] [--src-parts P] [--steps] "
-                    "[--out FILE]\n");
+                    "[--runs 1..16] [--out FILE]\n");
     return 2;
   }
   int failed = 0;

@@ -284,6 +284,56 @@ static void test_steps(void) {
   rk_graph_free(&g);
 }
 
+/* Several runs on the same launched kernels: each starts again from
+ * uniform ranks, so the last gives the reference's answer, with the
+ * messages of one run; refused with steps and on CUDA. */
+static void test_runs(void) {
+  rk_graph g;
+  CHECK_OK(rk_graph_rmat(&g, 11, 8, 4));
+  rk_pagerank_result r, one, ref;
+  pr_mp_opts o = {.backend = RK_BACKEND_CUDA, .runs = 2};
+  CHECK_EQ_INT(pr_mp_run(&g, NULL, &o, &r, NULL), RK_E_INVAL);
+  o.backend = backend;
+  o.steps = 1;
+  CHECK_EQ_INT(pr_mp_run(&g, NULL, &o, &r, NULL), RK_E_INVAL);
+  if (backend != RK_BACKEND_CPU) {
+    rk_graph_free(&g);
+    return;
+  }
+  CHECK_OK(rk_pagerank_reference(&g, NULL, &ref));
+  pr_mp_opts single = {.backend = backend};
+  CHECK_OK(pr_mp_run(&g, NULL, &single, &one, NULL));
+  for (uint32_t runs = 2; runs <= 3; runs++) {
+    pr_mp_opts o2 = {.backend = backend, .runs = runs};
+    pr_mp_stats st;
+    CHECK_OK(pr_mp_run(&g, NULL, &o2, &r, &st));
+    CHECK_EQ_INT(r.iterations, ref.iterations);
+    double l1 = 0.0;
+    for (uint32_t v = 0; v < g.n; v++) l1 += fabs(r.ranks[v] - ref.ranks[v]);
+    CHECK(l1 <= tolerance);
+    CHECK(fabs(r.l1_change - ref.l1_change) <= tolerance);
+    CHECK_EQ_INT(r.messages, one.messages);
+    CHECK(st.iterate_ns > 0 && st.setup_ns > 0);
+    rk_pagerank_result_free(&r);
+  }
+  /* the one-thread group (a one-leaf graph on one worker) and a shape of
+   * several sender and aggregator threads */
+  shape shapes[] = {{1, 0, 0, 0, 1, 0, 0, 0, 0, 0}, {4, 64, 2, 2, 2, 2, 8, 0, 0, 0}};
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    pr_mp_opts o3 = opts_of(shapes[i]);
+    o3.runs = 2;
+    CHECK_OK(pr_mp_run(&g, NULL, &o3, &r, NULL));
+    CHECK_EQ_INT(r.iterations, ref.iterations);
+    double l1 = 0.0;
+    for (uint32_t v = 0; v < g.n; v++) l1 += fabs(r.ranks[v] - ref.ranks[v]);
+    CHECK(l1 <= tolerance);
+    rk_pagerank_result_free(&r);
+  }
+  rk_pagerank_result_free(&one);
+  rk_pagerank_result_free(&ref);
+  rk_graph_free(&g);
+}
+
 /* pr_go messages that cover a range of span leaves: its children, as
  * pr_split cuts it, and each wider child's own. */
 static uint64_t go_messages(uint32_t span, uint32_t fanout) {
@@ -347,6 +397,7 @@ int main(int argc, char **argv) {
   test_leaves_and_segments();
   test_finish_pieces();
   test_steps();
+  test_runs();
   test_messages();
   test_stream();
   test_real_graphs();
