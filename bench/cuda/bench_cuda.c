@@ -2,7 +2,7 @@
  * bare GPU programs that bound it, all in one process, printed as one
  * markdown table (ratio = ringk / floor).
  *
- *   rk_bench_cuda [--warps W] [--out FILE] [--only NAME[,NAME...]]
+ *   rk_bench_cuda [--warps W] [--shards S] [--out FILE] [--only NAME[,NAME...]]
  *
  * NAMEs: startup, latency, host, throughput, injection (default: all).
  *
@@ -43,6 +43,11 @@
  *    what the slots allow without the CAS. Each source lane runs a token,
  *    and the sends its warp's lanes make together are claimed together.
  *    Goal >= 200 M msg/s at 64 B and >= 0.8x the ring at every size.
+ *    Then the same with both kernels' inboxes sharded (runtime.h) into S
+ *    queues (--shards, default 8), each source block sending to its own:
+ *    floor, the bare ring as a set of S queues, producer block b filling
+ *    queue b % S, each consumer block looking at queue b % S first and at
+ *    one other when it is empty, as a ring kernel's block does.
  * 4. Host -> GPU injection: rk_host_send as fast as it goes for a window to
  *    a bk_sink kernel (the bridge moves up to 32 messages per PCIe round
  *    trip), until the kernel has counted every message; and again with
@@ -85,6 +90,7 @@ typedef struct bench {
   uint32_t sms;
   FILE *file;          /* --out, or NULL */
   const char *only;    /* --only, or NULL for every benchmark */
+  uint32_t shards;     /* --shards: queues of the sharded inbox rows */
   int failed;
 } bench;
 
@@ -187,7 +193,14 @@ static int rt_end(rk_runtime *rt, int rc) {
 
 static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, uint32_t workers,
                       uint32_t threads, uint32_t capacity, const void *state, size_t size) {
-  rk_kernel_opts o = {capacity, workers, threads, state, size, 0, 0};
+  rk_kernel_opts o = {capacity, workers, threads, state, size, 0, 0, 1};
+  return rk_kernel_add(rt, def, &o, NULL);
+}
+
+/* add_kernel for a kernel whose inbox is made of `shards` queues. */
+static int add_sharded(rk_runtime *rt, const rk_kernel_def *def, uint32_t workers,
+                       uint32_t threads, uint32_t capacity, uint32_t shards) {
+  rk_kernel_opts o = {capacity, workers, threads, NULL, 0, 0, 0, shards};
   return rk_kernel_add(rt, def, &o, NULL);
 }
 
@@ -227,8 +240,8 @@ static int add_bouncers(rk_runtime *rt, int colocated, bk_stamp *stamps, uint64_
     return rc == RK_OK ? add_bounce(rt, 0, NULL, 0) : rc;
   }
   bk_bounce_state s[2] = {{1, 0, stamps, nstamps}, {0, 0, NULL, 0}};
-  rk_kernel_opts o[2] = {{0, 1, WARP, &s[0], sizeof s[0], 0, 0},
-                         {0, 1, WARP, &s[1], sizeof s[1], 0, 0}};
+  rk_kernel_opts o[2] = {{0, 1, WARP, &s[0], sizeof s[0], 0, 0, 1},
+                         {0, 1, WARP, &s[1], sizeof s[1], 0, 0, 1}};
   return rk_group_add(rt, &bk_pair, o, NULL);
 }
 
@@ -383,16 +396,17 @@ static uint32_t pow2_at_least(uint32_t n) {
  * refused sends of both kernels in *lost; *tokens is the source's token
  * handlings in the window and depth[] the two inboxes' depths at its end,
  * which tell a slow sink (its inbox full) from a slow source. Two tokens a
- * source lane keep every lane busy. */
-static int k2k_rate(const bench *b, const msg_size *sz, double *rate, uint64_t *lost,
-                    uint64_t *tokens_handled, uint64_t depth[2]) {
+ * source lane keep every lane busy. Both inboxes are made of `shards`
+ * queues of RING_CAP (the sink's) slots each. */
+static int k2k_rate(const bench *b, const msg_size *sz, uint32_t shards, double *rate,
+                    uint64_t *lost, uint64_t *tokens_handled, uint64_t depth[2]) {
   uint32_t threads = b->warps * WARP, tokens = 2 * b->sms * threads;
   rk_runtime rt;
   int rc = rt_open(&rt);
   if (rc != RK_OK) return rc;
-  rc = add_kernel(&rt, sz->sink, b->sms, threads, RING_CAP, NULL, 0);
+  rc = add_sharded(&rt, sz->sink, b->sms, threads, RING_CAP, shards);
   if (rc == RK_OK)
-    rc = add_kernel(&rt, &bk_source, b->sms, threads, pow2_at_least(2 * tokens), NULL, 0);
+    rc = add_sharded(&rt, &bk_source, b->sms, threads, pow2_at_least(2 * tokens), shards);
   if (rc == RK_OK) rc = start(&rt, 2);
   bk_go g = {0, sz->codec->type_id, sz->codec->max_payload, BURST};
   for (uint32_t i = 0; rc == RK_OK && i < tokens; i++) rc = RK_HOST_SEND(&rt, 1, bk_go, &g, WAIT_NS);
@@ -421,39 +435,47 @@ static int k2k_rate(const bench *b, const msg_size *sz, double *rate, uint64_t *
   return rt_end(&rt, rc);
 }
 
+/* One row: ringk's sink fed through an inbox of `shards` queues, beside
+ * the bare ring (a set of as many queues) of the same slots. */
+static void k2k_row(bench *b, const msg_size *sz, uint32_t shards) {
+  uint32_t payload = sz->codec->max_payload;
+  bk_ring_opts ro = {RK_HEADER_SIZE + payload, RING_CAP, b->sms, b->warps * WARP,
+                     WARMUP_NS, WINDOW_NS, 0, shards};
+  double rk = 0, fl = 0, faa = 0;
+  uint64_t lost = 0, tokens = 0, depth[2] = {0, 0};
+  int rc = k2k_rate(b, sz, shards, &rk, &lost, &tokens, depth);
+  if (rc == RK_OK) rc = bk_floor_ring(&ro, &fl);
+  /* The same single ring claiming by fetch-add: no retries, so the
+   * atomic's rate. */
+  ro.fetch_add = 1;
+  ro.shards = 1;
+  if (rc == RK_OK && shards == 1) rc = bk_floor_ring(&ro, &faa);
+  if (rc != RK_OK) {
+    fail(b, sz->codec->name, rc);
+    return;
+  }
+  char what[96], floor[96], notes[256];
+  snprintf(what, sizeof what, "K2K throughput, %u B%s", payload,
+           shards > 1 ? ", sharded inbox" : "");
+  snprintf(notes, sizeof notes,
+           "%u+%u warps, slot %u B, %u x %u slots; errors+refused sends %llu; in the window "
+           "%llu tokens handled, inbox depths at its end: sink %llu, source %llu",
+           b->sms * b->warps, b->sms * b->warps, ro.slot_size, shards, RING_CAP,
+           (unsigned long long)lost, (unsigned long long)tokens,
+           (unsigned long long)depth[0], (unsigned long long)depth[1]);
+  const char *goal = payload == 64 ? ">= 0.8x, >= 200 M msg/s" : ">= 0.8x";
+  snprintf(floor, sizeof floor, "bare MPMC ring%s, warp-batched, same slots",
+           shards > 1 ? "s (as many, as the inbox)" : "");
+  row(b, what, U_RATE, rk, fl, goal, floor, notes);
+  if (shards == 1)
+    row(b, what, U_RATE, rk, faa, goal, "bare MPMC ring, warp-batched fetch-add claims, same slots",
+        notes);
+}
+
 static void bench_k2k_throughput(bench *b) {
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-    uint32_t payload = sizes[i].codec->max_payload;
-    bk_ring_opts ro = {RK_HEADER_SIZE + payload, RING_CAP, b->sms, b->warps * WARP,
-                       WARMUP_NS, WINDOW_NS, 0};
-    double rk = 0, fl = 0;
-    uint64_t lost = 0, tokens = 0, depth[2] = {0, 0};
-    int rc = k2k_rate(b, &sizes[i], &rk, &lost, &tokens, depth);
-    if (rc == RK_OK) rc = bk_floor_ring(&ro, &fl);
-    if (rc != RK_OK) {
-      fail(b, sizes[i].codec->name, rc);
-      continue;
-    }
-    char what[64], notes[256];
-    snprintf(what, sizeof what, "K2K throughput, %u B", payload);
-    snprintf(notes, sizeof notes,
-             "%u+%u warps, slot %u B, %u slots; errors+refused sends %llu; in the window "
-             "%llu tokens handled, inbox depths at its end: sink %llu, source %llu",
-             b->sms * b->warps, b->sms * b->warps, ro.slot_size, RING_CAP,
-             (unsigned long long)lost, (unsigned long long)tokens,
-             (unsigned long long)depth[0], (unsigned long long)depth[1]);
-    row(b, what, U_RATE, rk, fl, payload == 64 ? ">= 0.8x, >= 200 M msg/s" : ">= 0.8x",
-        "bare MPMC ring, warp-batched, same slots", notes);
-    /* The same ring claiming by fetch-add: no retries, so the atomic's rate. */
-    ro.fetch_add = 1;
-    double faa = 0;
-    rc = bk_floor_ring(&ro, &faa);
-    if (rc != RK_OK) {
-      fail(b, sizes[i].codec->name, rc);
-      continue;
-    }
-    row(b, what, U_RATE, rk, faa, payload == 64 ? ">= 0.8x, >= 200 M msg/s" : ">= 0.8x",
-        "bare MPMC ring, warp-batched fetch-add claims, same slots", notes);
+    k2k_row(b, &sizes[i], 1);
+    k2k_row(b, &sizes[i], b->shards);
   }
 }
 
@@ -581,11 +603,16 @@ static int only_valid(const char *list) {
 
 static int parse_args(int argc, char **argv, bench *b) {
   b->warps = 4;
+  b->shards = 8;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--warps") && v) {
       b->warps = (uint32_t)strtoul(v, NULL, 10);
       if (b->warps == 0 || b->warps > MAX_WARPS) return -1;
+    } else if (!strcmp(a, "--shards") && v) {
+      b->shards = (uint32_t)strtoul(v, NULL, 10);
+      if (b->shards < 2 || b->shards > RK_QUEUE_MAX_SHARDS || (b->shards & (b->shards - 1)))
+        return -1;
     } else if (!strcmp(a, "--only") && v) {
       b->only = v;
       if (!only_valid(v)) return -1;
@@ -614,7 +641,7 @@ int main(int argc, char **argv) {
   bench b;
   memset(&b, 0, sizeof b);
   if (parse_args(argc, argv, &b) != 0) {
-    fprintf(stderr, "usage: rk_bench_cuda [--warps 1..32] [--out FILE] "
+    fprintf(stderr, "usage: rk_bench_cuda [--warps 1..32] [--shards 2..32] [--out FILE] "
                     "[--only startup,latency,host,throughput,injection]\n");
     return 2;
   }

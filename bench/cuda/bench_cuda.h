@@ -130,6 +130,8 @@ typedef struct bk_ring_opts {
   uint32_t threads;     /* threads a block */
   uint64_t warmup_ns, window_ns;
   int fetch_add;        /* claims by fetch-add (no retries) instead of CAS */
+  uint32_t shards;      /* queues in a set, as a sharded inbox: producer
+                           block b fills queue b % shards; CAS claims */
 } bk_ring_opts;
 /* A bare MPMC ring in device memory, warp-batched on both sides: messages
  * a second consumed over window_ns, after warmup_ns. */

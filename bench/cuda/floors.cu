@@ -339,10 +339,26 @@ __device__ static void bk_ring_drain(rk_queue *q, bk_ring_ctl *c, uint64_t pos, 
 }
 
 /* An empty queue backs off as the ring-kernel loop does (64 ns). */
-__device__ static void bk_ring_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end) {
+__device__ static rk_queue *bk_shard(rk_queue *q, size_t stride, uint32_t i) {
+  return (rk_queue *)((char *)q + stride * i);
+}
+
+/* An empty queue backs off as the ring-kernel loop does (64 ns). With a
+ * set of queues, a consumer looks at its own each round and, when that is
+ * empty, at one other in turn, as a ring kernel's block does. */
+__device__ static void bk_ring_consume(rk_queue *q0, size_t stride, uint32_t shards, uint32_t home,
+                                       bk_ring_ctl *c, uint64_t end) {
+  uint32_t away = home + 1;
   while (!bk_ring_stopping(c, end)) {
     uint64_t pos;
+    rk_queue *q = bk_shard(q0, stride, home);
     uint32_t n = rk_warp_take(q, RK_WARP, &pos);
+    if (n == 0 && shards > 1) {
+      uint32_t i = away++ % shards;
+      if (i == home) i = away++ % shards;
+      q = bk_shard(q0, stride, i);
+      n = rk_warp_take(q, RK_WARP, &pos);
+    }
     if (n == 0) {
       __nanosleep(64);
       continue;
@@ -396,26 +412,31 @@ __device__ static void bk_faa_consume(rk_queue *q, bk_ring_ctl *c, uint64_t end)
 }
 
 /* The first `producers` blocks produce, the others consume; claims by CAS
- * (the queue's own warp calls) or by fetch-add. */
-__global__ void bk_bare_ring(rk_queue *q, bk_ring_ctl *c, uint32_t producers, int fetch_add) {
+ * (the queue's own warp calls) or by fetch-add (one queue). With a set of
+ * `shards` queues, `stride` bytes apart, producer block b fills queue b %
+ * shards and consumer block b looks at that queue first. */
+__global__ void bk_bare_ring(rk_queue *q, size_t stride, uint32_t shards, bk_ring_ctl *c,
+                             uint32_t producers, int fetch_add) {
   uint64_t end = rk_cuda_globaltimer() + BK_BUDGET_NS;
   if (fetch_add && blockIdx.x < producers) bk_faa_produce(q, c, end);
   else if (fetch_add) bk_faa_consume(q, c, end);
-  else if (blockIdx.x < producers) bk_ring_produce(q, c, end);
-  else bk_ring_consume(q, c, end);
+  else if (blockIdx.x < producers) bk_ring_produce(bk_shard(q, stride, blockIdx.x % shards), c, end);
+  else bk_ring_consume(q, stride, shards, (blockIdx.x - producers) % shards, c, end);
 }
 
 /* Lays the queue out in a 64-byte-aligned host image (rk_queue_init needs
  * it) and copies it to the device. */
-static int bk_ring_alloc(const bk_ring_opts *o, rk_queue **q) {
+static int bk_ring_alloc(const bk_ring_opts *o, rk_queue **q, size_t *stride) {
   size_t bytes = rk_queue_bytes(o->capacity, o->slot_size);
   if (bytes == 0) return RK_E_INVAL;
   bytes = (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
+  *stride = bytes;
   void *img = aligned_alloc(RK_CACHELINE, bytes);
   if (img == NULL) return RK_E_NOMEM;
   int rc = rk_queue_init(img, bytes, o->capacity, o->slot_size);
-  if (rc == RK_OK) rc = CK(cudaMalloc((void **)q, bytes));
-  if (rc == RK_OK) rc = CK(cudaMemcpy(*q, img, bytes, cudaMemcpyHostToDevice));
+  if (rc == RK_OK) rc = CK(cudaMalloc((void **)q, bytes * o->shards));
+  for (uint32_t i = 0; rc == RK_OK && i < o->shards; i++)
+    rc = CK(cudaMemcpy((char *)*q + bytes * i, img, bytes, cudaMemcpyHostToDevice));
   free(img);
   return rc;
 }
@@ -445,14 +466,16 @@ int bk_floor_ring(const bk_ring_opts *o, double *msg_per_s) {
   cudaStream_t run = NULL, ctl = NULL;
   uint64_t n0 = 0, n1 = 0, t0 = 0, t1 = 0;
   uint32_t stop = 1, bad = 0;
+  size_t stride = 0;
   int rc = bk_ring_fits(o);
-  if (rc == RK_OK) rc = bk_ring_alloc(o, &q);
+  if (rc == RK_OK) rc = bk_ring_alloc(o, &q, &stride);
   if (rc == RK_OK) rc = CK(cudaMalloc(&c, sizeof *c));
   if (rc == RK_OK) rc = CK(cudaMemset(c, 0, sizeof *c));
   if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&run, cudaStreamNonBlocking));
   if (rc == RK_OK) rc = CK(cudaStreamCreateWithFlags(&ctl, cudaStreamNonBlocking));
   if (rc == RK_OK) {
-    bk_bare_ring<<<2 * o->blocks, o->threads, 0, run>>>(q, c, o->blocks, o->fetch_add);
+    bk_bare_ring<<<2 * o->blocks, o->threads, 0, run>>>(q, stride, o->shards, c, o->blocks,
+                                                         o->fetch_add);
     rc = CK(cudaGetLastError());
   }
   if (rc == RK_OK) {
@@ -566,15 +589,16 @@ int bk_peer_queue_hop(uint32_t rounds, int shared, bk_stamp *stamps) {
   memset(&o, 0, sizeof o);
   o.capacity = BK_HOP_CAP;
   o.slot_size = BK_HOP_LEN;
+  o.shards = 1;
   rk_queue *q[2] = {NULL, NULL};
   bk_pp *pp = NULL, h;
   bk_stamp *d_stamps = NULL;
   size_t bytes = ((size_t)rounds + 1) * sizeof *stamps;
-  size_t qb = rk_queue_bytes(BK_HOP_CAP, BK_HOP_LEN);
+  size_t qb = rk_queue_bytes(BK_HOP_CAP, BK_HOP_LEN), stride = 0;
   int rc = CK(cudaMalloc(&pp, sizeof *pp));
   if (rc == RK_OK) rc = CK(cudaMemset(pp, 0, sizeof *pp));
   if (rc == RK_OK) rc = CK(cudaMalloc(&d_stamps, bytes));
-  for (int i = 0; rc == RK_OK && !shared && i < 2; i++) rc = bk_ring_alloc(&o, &q[i]);
+  for (int i = 0; rc == RK_OK && !shared && i < 2; i++) rc = bk_ring_alloc(&o, &q[i], &stride);
   if (rc == RK_OK && shared) {
     rc = CK(cudaFuncSetAttribute(bk_hop_shared, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  (int)(2 * qb)));

@@ -61,6 +61,7 @@ typedef struct rk_cuda_kparams {
   uint32_t naccept;
   uint32_t full_spins;
   uint32_t in_order;              /* rk_kernel_opts.in_order */
+  uint32_t shards;                /* rk_kernel_opts.inbox_shards */
 } rk_cuda_kparams;
 
 /* Dynamic shared memory of a block of nwarps warps: each warp's published
@@ -322,7 +323,11 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
   rk_ctx *ctx = ctxs + warp;
   rk_queue **routes = (rk_queue **)(ctxs + nwarps);
   uint16_t *accept = (uint16_t *)(routes + p.nkernels);
-  for (uint32_t i = tid; i < p.nkernels; i += nthreads) routes[i] = p.routes[i];
+  /* A block sends to its own queue of a sharded inbox (runtime.h), so
+   * that its lanes' messages keep their order and claim together: its
+   * routes say which, and a send costs nothing more for it. */
+  for (uint32_t i = tid; i < p.nkernels; i += nthreads)
+    routes[i] = rk_queue_shard(p.routes[i], blockIdx.x);
   for (uint32_t i = tid; i < p.naccept; i += nthreads) accept[i] = p.accept[i];
   /* messages to the members of this block go to their local queues */
   for (uint32_t i = tid; i < pl.nmembers; i += nthreads)
@@ -347,7 +352,9 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
   /* relaxed: a flag the host polls at launch; it orders nothing. */
   if (tid == 0) rk_sys_store_relaxed_u32(&p.stats[blockIdx.x].running, 1);
   rk_cuda_bar(pl);
-  rk_queue *inbox = p.routes[p.kernel_id];
+  /* This block's queue of the inbox: all of it, unless the inbox is
+   * sharded (runtime.h). */
+  rk_queue *inbox = rk_queue_shard(p.routes[p.kernel_id], blockIdx.x);
   /* A group member's local queue is polled every round, its inbox (and
    * control block) every RK_FAR_EVERY: a poll of L2 costs a round trip
    * of hundreds of cycles, one of shared memory tens, and a member waiting
@@ -381,7 +388,8 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     /* Lane 0's read, for all: lanes drift apart (lane 0 publishes), and a
      * per-lane epoch would send only some lanes into the warp-wide calls
      * below, which then wait forever for the others. */
-    int far = local == NULL || round++ % RK_FAR_EVERY == 0;
+    int far = local == NULL || round % RK_FAR_EVERY == 0;
+    round++;
     uint32_t e = far ? __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0)
                      : seen_epoch;
     uint64_t pos;
@@ -392,8 +400,20 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
      * on this warp while others found the inbox empty. */
     if (mode == RK_CTL_RUN && local) n = rk_warp_take_at(local, want, &local_at, &pos);
     if (mode == RK_CTL_RUN && n == 0 && far) {
+      /* A block of a sharded inbox looks at its own queue every other
+       * round and at each other one in turn between, so that no queue
+       * waits on its own blocks alone. One take for either, and nothing
+       * more held across the handler: a second take, or the set's
+       * geometry kept in registers, pushed PageRank's kernels past
+       * RK_CUDA_MAX_REGS (their spills grew by a quarter to a half). */
       from = inbox;
-      n = rk_warp_take_at(inbox, want, &inbox_at, &pos);
+      if (p.shards > 1 && (round & 1)) {
+        uint32_t mask = p.shards - 1, home = blockIdx.x & mask, i = (home + round / 2) & mask;
+        from = rk_queue_shard(p.routes[p.kernel_id], i == home ? i + 1 : i);
+      }
+      /* the same geometry; a sharded inbox has blocks, so no claimer is sole */
+      inbox_at.g.q = from;
+      n = rk_warp_take_at(from, want, &inbox_at, &pos);
     }
     want = n == 0 || Lanes > 1 ? 1 : RK_WARP;
     rk_cuda_mark(busy, &marked, n != 0);

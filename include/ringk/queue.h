@@ -36,6 +36,7 @@ extern "C" {
 #define RK_QUEUE_MAX_CAPACITY (1u << 30)
 #define RK_QUEUE_MAX_SLOT (1u << 24) /* 16 MiB: larger is surely a mistake */
 #define RK_SLOT_ALIGN 16u            /* 16-byte vector access on the GPU */
+#define RK_QUEUE_MAX_SHARDS 32u      /* queues in a set: a host waiter's limit */
 
 typedef struct rk_queue {
   /* line 0: set once by rk_queue_init, read-only afterwards */
@@ -44,7 +45,10 @@ typedef struct rk_queue {
   uint32_t slot_size;   /* largest message (bytes) a slot holds */
   uint32_t stride;      /* bytes from one slot to the next */
   uint64_t mask;        /* capacity - 1 */
-  uint8_t pad0_[RK_CACHELINE - 24];
+  uint64_t shard_bytes; /* bytes from one queue of a set to the next */
+  uint32_t shards;      /* queues in its set (rk_queue_set_init); 1 alone */
+  uint32_t shard;       /* its index in the set */
+  uint8_t pad0_[RK_CACHELINE - 40];
   /* line 1: producers */
   uint64_t head;        /* next position to claim for enqueue */
   uint8_t pad1_[RK_CACHELINE - 8];
@@ -72,6 +76,7 @@ typedef struct rk_slot {
 } rk_slot;
 
 RK_STATIC_ASSERT(sizeof(rk_queue) == 4 * RK_CACHELINE, "queue header is 4 lines");
+RK_STATIC_ASSERT(offsetof(rk_queue, shards) == 32, "a set's geometry on line 0, beside the queue's");
 RK_STATIC_ASSERT(offsetof(rk_queue, head) == RK_CACHELINE, "head on line 1");
 RK_STATIC_ASSERT(offsetof(rk_queue, tail) == 2 * RK_CACHELINE, "tail on line 2");
 RK_STATIC_ASSERT(offsetof(rk_queue, rejected_full) == 3 * RK_CACHELINE, "counters on line 3");
@@ -123,6 +128,22 @@ RK_INLINE void rk_queue_lay_out_header(rk_queue *q, uint32_t capacity, uint32_t 
   q->slot_size = slot_size;
   q->stride = rk_queue_stride_for(slot_size);
   q->mask = capacity - 1;
+  q->shards = 1;
+}
+
+/* ---- sets: one queue's worth of traffic spread over several heads --------
+ * A set is `shards` queues laid out back to back (rk_queue_set_init), each
+ * of the same geometry, addressed by its first. A producer always sends to
+ * the same queue of a set, so FIFO per producer holds; consumers take from
+ * every queue of it. Under contention one head's CAS hands out claims at
+ * one per round trip to it, whoever wins: a set multiplies that rate by
+ * its shards (a GPU's bare rings of 64-byte slots, 528+528 warps: 40 M
+ * msg/s with one head, 128 M with two, 258 M with four, 462 M with eight). */
+
+/* The queue of q's set (q its first) that key's messages go to: key modulo
+ * the shards, a power of two. A queue alone is its own. */
+RK_INLINE rk_queue *rk_queue_shard(rk_queue *q, uint32_t key) {
+  return (rk_queue *)((uint8_t *)q + (size_t)(key & (q->shards - 1)) * q->shard_bytes);
 }
 
 RK_INLINE void rk_queue_lay_out_slots(rk_queue *q, uint64_t first, uint64_t step) {
@@ -376,6 +397,13 @@ size_t rk_queue_bytes(uint32_t capacity, uint32_t slot_size);
 int rk_queue_init(void *mem, size_t bytes, uint32_t capacity, uint32_t slot_size);
 /* Allocates and initialises a host queue; free with rk_queue_destroy. */
 int rk_queue_create(rk_queue **q, uint32_t capacity, uint32_t slot_size);
+/* The same for a set of shards queues (a power of two, at most
+ * RK_QUEUE_MAX_SHARDS), each of capacity slots; one shard is one queue,
+ * as rk_queue_bytes, rk_queue_init and rk_queue_create lay it out. */
+size_t rk_queue_set_bytes(uint32_t shards, uint32_t capacity, uint32_t slot_size);
+int rk_queue_set_init(void *mem, size_t bytes, uint32_t shards, uint32_t capacity,
+                      uint32_t slot_size);
+int rk_queue_set_create(rk_queue **q, uint32_t shards, uint32_t capacity, uint32_t slot_size);
 void rk_queue_destroy(rk_queue *q);
 /* Checks that mem holds a plausible queue (magic, sizes); RK_E_INVAL if not. */
 int rk_queue_validate(const rk_queue *q);
@@ -403,6 +431,11 @@ int rk_queue_dequeue_batch(rk_queue *q, void *bufs, uint32_t stride,
                            uint32_t *lens, uint32_t n);
 
 void rk_queue_stats_get(const rk_queue *q, rk_queue_stats *out);
+/* Adds one queue's counters to a set's: sums, but the high-water mark is
+ * the largest of any one queue. */
+void rk_queue_stats_add(rk_queue_stats *sum, const rk_queue_stats *one);
+/* The counters of every queue of q's set (q its first), added up. */
+void rk_queue_set_stats(const rk_queue *q, rk_queue_stats *out);
 
 #ifdef __cplusplus
 }

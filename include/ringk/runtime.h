@@ -55,7 +55,22 @@ typedef struct rk_kernel_opts {
                                  message is refused with RK_E_OVERSIZE. 0:
                                  the largest its types can encode; more than
                                  that: RK_E_INVAL */
+  uint32_t inbox_shards;      /* queues the inbox is made of, each of
+                                 inbox_capacity slots: a power of two, at
+                                 most workers and RK_QUEUE_MAX_SHARDS; 0: 1.
+                                 Not in a group. See below. */
 } rk_kernel_opts;
+
+/* A sharded inbox (inbox_shards > 1) is for a kernel that many workers
+ * send to at once: each queue's head hands out claims one CAS at a time,
+ * and shards add heads. A sender's messages all go to one of them (CPU
+ * worker w's to queue w % shards, a GPU worker's to its block's, block b %
+ * shards, the host's to queue 0), so each sender's messages still arrive
+ * in the order sent. Worker w of the kernel (block b on a GPU) takes from
+ * queue w % shards first and from the others when that one is empty. A
+ * send is refused (RK_E_FULL) when its sender's queue is full, even if
+ * another has room. Telemetry sums the queues (the high-water mark is
+ * the largest of one queue). */
 
 /* What a kernel has done so far; readable at any time after launch. The
  * counters are published after a handler returns (on the GPU, by a worker

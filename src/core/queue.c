@@ -21,24 +21,52 @@ size_t rk_queue_bytes(uint32_t capacity, uint32_t slot_size) {
 }
 
 int rk_queue_init(void *mem, size_t bytes, uint32_t capacity, uint32_t slot_size) {
-  size_t need = rk_queue_bytes(capacity, slot_size);
+  return rk_queue_set_init(mem, bytes, 1, capacity, slot_size);
+}
+
+static size_t round_to_line(size_t bytes) {
+  return (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
+}
+
+size_t rk_queue_set_bytes(uint32_t shards, uint32_t capacity, uint32_t slot_size) {
+  size_t one = rk_queue_bytes(capacity, slot_size);
+  if (one == 0 || !is_pow2(shards) || shards > RK_QUEUE_MAX_SHARDS) return 0;
+  /* each queue but the last padded to a line, so that every header is
+   * aligned; one shard is exactly rk_queue_bytes */
+  return (shards - 1) * round_to_line(one) + one;
+}
+
+int rk_queue_set_init(void *mem, size_t bytes, uint32_t shards, uint32_t capacity,
+                      uint32_t slot_size) {
+  size_t need = rk_queue_set_bytes(shards, capacity, slot_size);
   if (mem == NULL || need == 0 || bytes < need) return RK_E_INVAL;
   if (((uintptr_t)mem & (RK_CACHELINE - 1)) != 0) return RK_E_INVAL;
-  rk_queue_lay_out_header((rk_queue *)mem, capacity, slot_size);
-  rk_queue_lay_out_slots((rk_queue *)mem, 0, 1);
+  size_t step = round_to_line(rk_queue_bytes(capacity, slot_size));
+  for (uint32_t i = 0; i < shards; i++) {
+    rk_queue *q = (rk_queue *)((uint8_t *)mem + step * i);
+    rk_queue_lay_out_header(q, capacity, slot_size);
+    q->shards = shards;
+    q->shard = i;
+    q->shard_bytes = shards > 1 ? step : 0;
+    rk_queue_lay_out_slots(q, 0, 1);
+  }
   return RK_OK;
 }
 
 int rk_queue_create(rk_queue **out, uint32_t capacity, uint32_t slot_size) {
+  return rk_queue_set_create(out, 1, capacity, slot_size);
+}
+
+int rk_queue_set_create(rk_queue **out, uint32_t shards, uint32_t capacity, uint32_t slot_size) {
   if (out == NULL) return RK_E_INVAL;
   *out = NULL;
-  size_t bytes = rk_queue_bytes(capacity, slot_size);
+  size_t bytes = rk_queue_set_bytes(shards, capacity, slot_size);
   if (bytes == 0) return RK_E_INVAL;
   /* aligned_alloc wants a multiple of the alignment. */
-  size_t rounded = (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
+  size_t rounded = round_to_line(bytes);
   void *mem = aligned_alloc(RK_CACHELINE, rounded);
   if (mem == NULL) return RK_E_NOMEM;
-  int rc = rk_queue_init(mem, rounded, capacity, slot_size);
+  int rc = rk_queue_set_init(mem, rounded, shards, capacity, slot_size);
   if (rc != RK_OK) {
     free(mem);
     return rc;
@@ -53,6 +81,10 @@ int rk_queue_validate(const rk_queue *q) {
   if (q == NULL || q->magic != RK_QUEUE_MAGIC) return RK_E_INVAL;
   if (rk_queue_bytes(q->capacity, q->slot_size) == 0) return RK_E_INVAL;
   if (q->mask != (uint64_t)q->capacity - 1 || q->stride != rk_queue_stride_for(q->slot_size))
+    return RK_E_INVAL;
+  if (rk_queue_set_bytes(q->shards, q->capacity, q->slot_size) == 0 || q->shard >= q->shards)
+    return RK_E_INVAL;
+  if (q->shards > 1 && q->shard_bytes != round_to_line(rk_queue_bytes(q->capacity, q->slot_size)))
     return RK_E_INVAL;
   return RK_OK;
 }
@@ -223,4 +255,22 @@ void rk_queue_stats_get(const rk_queue *q, rk_queue_stats *out) {
   out->rejected_oversize = rk_load_relaxed_u64(&q->rejected_oversize);
   out->high_water = rk_load_relaxed_u64(&q->high_water);
   out->depth = out->enqueued > out->dequeued ? out->enqueued - out->dequeued : 0;
+}
+
+void rk_queue_stats_add(rk_queue_stats *sum, const rk_queue_stats *one) {
+  sum->enqueued += one->enqueued;
+  sum->dequeued += one->dequeued;
+  sum->rejected_full += one->rejected_full;
+  sum->rejected_oversize += one->rejected_oversize;
+  if (one->high_water > sum->high_water) sum->high_water = one->high_water;
+  sum->depth += one->depth;
+}
+
+void rk_queue_set_stats(const rk_queue *q, rk_queue_stats *out) {
+  memset(out, 0, sizeof *out);
+  for (uint32_t i = 0; i < q->shards; i++) {
+    rk_queue_stats one;
+    rk_queue_stats_get(rk_queue_shard((rk_queue *)q, i), &one);
+    rk_queue_stats_add(out, &one);
+  }
 }

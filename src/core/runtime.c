@@ -75,6 +75,7 @@ static int kernel_opts_apply(const rk_kernel_def *def, const rk_kernel_opts *in,
   if (in) o = *in;
   if (o.inbox_capacity == 0) o.inbox_capacity = RK_DEFAULT_INBOX;
   if (o.workers == 0) o.workers = 1;
+  if (o.inbox_shards == 0) o.inbox_shards = 1;
   if ((o.state == NULL) != (o.state_size == 0)) return RK_E_INVAL;
   uint32_t max_payload = 0;
   for (uint32_t i = 0; i < def->ntypes; i++) {
@@ -87,7 +88,9 @@ static int kernel_opts_apply(const rk_kernel_def *def, const rk_kernel_opts *in,
   if (o.max_payload) max_payload = o.max_payload;
   if (max_payload > RK_QUEUE_MAX_SLOT - RK_HEADER_SIZE) return RK_E_RANGE;
   k->slot_size = RK_HEADER_SIZE + max_payload;
-  if (rk_queue_bytes(o.inbox_capacity, k->slot_size) == 0) return RK_E_INVAL;
+  if (rk_queue_set_bytes(o.inbox_shards, o.inbox_capacity, k->slot_size) == 0) return RK_E_INVAL;
+  /* every queue of the inbox has a worker that looks at it first */
+  if (o.inbox_shards > o.workers) return RK_E_INVAL;
   if (o.state_size) {
     k->init_state = malloc(o.state_size);
     if (k->init_state == NULL) return RK_E_NOMEM;
@@ -140,6 +143,9 @@ int rk_group_add(rk_runtime *handle, const rk_group_def *def, const rk_kernel_op
     rc = rk_kernel_add(handle, def->members[i], opts ? &opts[i] : NULL, NULL);
     if (rc == RK_OK && rt->kernels[first + i].opts.workers != rt->kernels[first].opts.workers)
       rc = RK_E_INVAL; /* worker b of every member shares block b */
+    /* a group's thread (CPU) sleeps on one queue of each member, and its
+     * members poll their inboxes seldom (CUDA): one queue each */
+    if (rc == RK_OK && rt->kernels[first + i].opts.inbox_shards != 1) rc = RK_E_INVAL;
   }
   if (rc != RK_OK) {
     kernels_truncate(rt, first);

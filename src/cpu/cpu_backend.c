@@ -2,7 +2,8 @@
  *
  * The default backend, and the one every build has. Each kernel gets one
  * MPMC inbox in host memory that both the host and other kernels send into
- * (so host_in is the inbox), and opts.workers threads that all consume it.
+ * (so host_in is the inbox), and opts.workers threads that all consume it;
+ * a sharded inbox is several queues, worker w's own first (runtime.h).
  * Workers poll: when the inbox is empty or the kernel is held they back off
  * to short sleeps (core/wait.h), so idle kernels cost little, and a
  * message or a control change ends the sleep at once.
@@ -26,6 +27,7 @@ typedef struct cpu_worker {
   int joined;
   rk_ctx ctx;
   rk_handler_fn handler;
+  rk_queue *inbox;         /* its kernel's inbox (the first of its queues) */
   struct cpu_worker *next; /* in a group: worker w of the next member, or NULL */
   _Alignas(16) uint8_t scratch[RK_LANES_SCRATCH]; /* ctx.scratch of a lanes kernel */
 } cpu_worker;
@@ -35,11 +37,12 @@ typedef struct cpu_kernel {
   void *state;
   uint16_t *accept;
   cpu_worker *workers;
+  rk_queue **routes;        /* worker w's routing table: nkernels from w * nkernels */
 } cpu_kernel;
 
 typedef struct cpu_backend {
   cpu_kernel *kernels;
-  rk_queue **routes;
+  rk_queue **routes;        /* each kernel's inbox, the first of its queues */
   rk_kernel_control *ctl;   /* one line per kernel */
   rk_worker_stats **stats;  /* per kernel, one line per worker */
 } cpu_backend;
@@ -51,22 +54,37 @@ static uint64_t coarse_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Takes a message from the worker's own queue of its inbox, or when that
+ * is empty from the next queue that has one (runtime.h), and dispatches it. */
+static int cpu_dispatch(cpu_worker *w, rk_queue *const *qs, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    rk_queue *q = qs[(w->ctx.worker + i) & (n - 1)];
+    if (rk_dispatch_one(&w->ctx, q, w->handler, coarse_now_ns()) == RK_OK) return RK_OK;
+  }
+  return RK_E_EMPTY;
+}
+
 static void *cpu_worker_main(void *arg) {
   cpu_worker *w = (cpu_worker *)arg;
   rk_ctx *ctx = &w->ctx;
-  rk_queue *inbox = ctx->routes[ctx->kernel_id];
+  rk_queue *inbox = w->inbox;
+  rk_queue *qs[RK_QUEUE_MAX_SHARDS];
+  uint32_t n = inbox->shards;
+  for (uint32_t i = 0; i < n; i++) qs[i] = rk_queue_shard(inbox, i);
+  uint32_t all = n == 32 ? UINT32_MAX : (1u << n) - 1;
   rk_backoff b;
   rk_backoff_reset(&b);
   for (;;) {
     int c = rk_worker_control(ctx->ctl, ctx->stats);
     if (c == RK_CTL_STOP) break;
-    if (c == RK_CTL_RUN && rk_dispatch_one(ctx, inbox, w->handler, coarse_now_ns()) == RK_OK) {
+    if (c == RK_CTL_RUN && cpu_dispatch(w, qs, n) == RK_OK) {
       rk_backoff_reset(&b);
       continue;
     }
     /* a running worker sleeps while its inbox is empty, a held one until
-     * its control block changes (cpu_notify wakes it) */
-    rk_backoff_wait_on(&b, inbox, c == RK_CTL_RUN);
+     * its control block changes (cpu_notify wakes it), on the first
+     * queue's word, which a commit to any of them bumps */
+    rk_backoff_wait_on_any(&b, qs, n, c == RK_CTL_RUN ? all : 0);
   }
   return NULL;
 }
@@ -82,7 +100,7 @@ static void *cpu_group_main(void *arg) {
     uint32_t n = 0, stopped = 0, running = 0, handled = 0;
     for (cpu_worker *w = (cpu_worker *)arg; w; w = w->next, n++) {
       rk_ctx *ctx = &w->ctx;
-      inboxes[n] = ctx->routes[ctx->kernel_id];
+      inboxes[n] = w->inbox;
       int c = rk_worker_control(ctx->ctl, ctx->stats);
       stopped += c == RK_CTL_STOP;
       if (c != RK_CTL_RUN) continue;
@@ -110,13 +128,19 @@ static void *zalloc_lines(size_t n, size_t size) {
 static int cpu_alloc_kernel(rk_rt *rt, cpu_backend *be, uint32_t i) {
   rk_kernel_rec *k = &rt->kernels[i];
   cpu_kernel *ck = &be->kernels[i];
-  int rc = rk_queue_create(&ck->inbox, k->opts.inbox_capacity, k->slot_size);
+  int rc = rk_queue_set_create(&ck->inbox, k->opts.inbox_shards, k->opts.inbox_capacity,
+                               k->slot_size);
   if (rc != RK_OK) return rc;
+  /* a commit to any queue of the inbox wakes the workers, asleep on the
+   * first one's word */
+  for (uint32_t s = 1; s < k->opts.inbox_shards; s++)
+    rk_queue_shard(ck->inbox, s)->wake_word = &ck->inbox->wake_seq;
   be->routes[i] = ck->inbox;
   be->stats[i] = zalloc_lines(k->opts.workers, sizeof(rk_worker_stats));
   ck->accept = calloc(k->def->ntypes, sizeof(uint16_t));
   ck->workers = calloc(k->opts.workers, sizeof(cpu_worker));
-  if (!be->stats[i] || !ck->accept || !ck->workers) return RK_E_NOMEM;
+  ck->routes = calloc((size_t)k->opts.workers * rt->nkernels, sizeof(rk_queue *));
+  if (!be->stats[i] || !ck->accept || !ck->workers || !ck->routes) return RK_E_NOMEM;
   if (k->opts.state_size) {
     ck->state = malloc(k->opts.state_size);
     if (ck->state == NULL) return RK_E_NOMEM;
@@ -130,15 +154,20 @@ static int cpu_alloc_kernel(rk_rt *rt, cpu_backend *be, uint32_t i) {
 }
 
 /* Fills kernel i's workers' contexts; a group's members link each worker
- * to the same worker of the next member (member 0's thread runs them). */
+ * to the same worker of the next member (member 0's thread runs them).
+ * Worker w sends to queue w of a sharded inbox (runtime.h): its routing
+ * table says which, so that a send costs nothing more for it. */
 static void cpu_fill_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
   rk_kernel_rec *k = &rt->kernels[i];
   cpu_kernel *ck = &be->kernels[i];
   for (uint32_t w = 0; w < k->opts.workers; w++) {
     cpu_worker *wk = &ck->workers[w];
-    rk_ctx_fill(rt, i, w, be->routes, rt->to_host, ck->state, ck->accept,
-                &k->stats[w], k->ctl, &wk->ctx);
+    rk_queue **routes = ck->routes + (size_t)w * rt->nkernels;
+    for (uint32_t j = 0; j < rt->nkernels; j++) routes[j] = rk_queue_shard(be->routes[j], w);
+    rk_ctx_fill(rt, i, w, routes, rt->to_host, ck->state, ck->accept, &k->stats[w], k->ctl,
+                &wk->ctx);
     wk->handler = k->def->handler;
+    wk->inbox = ck->inbox;
     /* a CPU worker is a warp of one lane */
     if (k->def->lanes > 1) wk->ctx.scratch = wk->scratch;
     if (k->group && k->member + 1 < k->group->nmembers) wk->next = &be->kernels[i + 1].workers[w];
@@ -219,7 +248,7 @@ static int cpu_state_read(rk_rt *rt, uint32_t kernel, void *dst, size_t size) {
 
 static int cpu_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
   cpu_backend *be = (cpu_backend *)rt->backend;
-  rk_queue_stats_get(be->kernels[kernel].inbox, out);
+  rk_queue_set_stats(be->kernels[kernel].inbox, out);
   return RK_OK;
 }
 
@@ -258,6 +287,7 @@ static void cpu_release(rk_rt *rt) {
     free(ck->state);
     free(ck->accept);
     free(ck->workers);
+    free(ck->routes);
     if (be->stats) free(be->stats[i]);
   }
   rk_queue_destroy(rt->to_host);

@@ -152,12 +152,13 @@ static void cuda_layout(rk_rt *rt, cuda_backend *be) {
     rk_kernel_rec *k = &rt->kernels[i];
     cuda_kernel *ck = &be->kernels[i];
     size_t qb = rk_queue_bytes(k->opts.inbox_capacity, k->slot_size);
+    size_t set = rk_queue_set_bytes(k->opts.inbox_shards, k->opts.inbox_capacity, k->slot_size);
     ck->threads = k->opts.threads_per_worker ? k->opts.threads_per_worker : RK_CUDA_DEFAULT_THREADS;
     ck->nwarps = ck->threads / RK_WARP;
     ck->host_in_off = bump(&h, qb);
     ck->stats_off = bump(&h, k->opts.workers * sizeof(rk_worker_stats));
     ck->busy_off = bump(&h, (size_t)k->opts.workers * ck->nwarps * sizeof(uint32_t));
-    ck->inbox_off = bump(&d, qb);
+    ck->inbox_off = bump(&d, set);
     ck->accept_off = bump(&d, k->def->ntypes * sizeof(uint16_t));
     ck->state_off = bump(&d, k->opts.state_size);
     ck->local_cap = local_capacity(k);
@@ -174,8 +175,10 @@ static int cuda_image(rk_rt *rt, cuda_backend *be, uint8_t *img) {
   for (uint32_t i = 0; i < rt->nkernels; i++) {
     rk_kernel_rec *k = &rt->kernels[i];
     cuda_kernel *ck = &be->kernels[i];
-    int rc = rk_queue_init(img + ck->inbox_off, rk_queue_bytes(k->opts.inbox_capacity, k->slot_size),
-                           k->opts.inbox_capacity, k->slot_size);
+    uint32_t shards = k->opts.inbox_shards;
+    int rc = rk_queue_set_init(img + ck->inbox_off,
+                               rk_queue_set_bytes(shards, k->opts.inbox_capacity, k->slot_size),
+                               shards, k->opts.inbox_capacity, k->slot_size);
     if (rc != RK_OK) return rc;
     ((rk_queue **)(img + be->routes_off))[i] = (rk_queue *)(be->dev + ck->inbox_off);
     ((rk_qgeom *)(img + be->hin_off))[i] = rk_qgeom_of(k->host_in, be->host_dev + ck->host_in_off);
@@ -265,6 +268,7 @@ static rk_cuda_kparams cuda_kparams(rk_rt *rt, cuda_backend *be, uint32_t i, int
   p.naccept = k->def->ntypes;
   p.full_spins = rt->opts.full_spins;
   p.in_order = k->opts.in_order != 0;
+  p.shards = k->opts.inbox_shards;
   return p;
 }
 
@@ -596,25 +600,22 @@ static int cuda_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
   rk_queue_stats h;
   rk_queue_stats_get(rt->kernels[kernel].host_in, &h);
   memset(out, 0, sizeof *out);
-  if (!be->fault) {
-    rk_queue inbox;
-    int rc = cuda_copy_out(be, &inbox, be->dev + be->kernels[kernel].inbox_off, sizeof inbox);
-    if (rc != RK_OK) return rc;
-    rk_queue_stats_get(&inbox, out);
-  }
   const cuda_kernel *ck = &be->kernels[kernel];
-  for (uint32_t b = 0; !be->fault && ck->local_cap && b < rt->kernels[kernel].opts.workers; b++) {
-    rk_queue local;
-    rk_queue_stats l;
-    int rc = cuda_copy_out(be, &local, be->dev + ck->local_out_off + b * sizeof local, sizeof local);
+  const rk_kernel_opts *o = &rt->kernels[kernel].opts;
+  /* the inbox's queues (shard_bytes apart, as the first one says), then a
+   * group member's local queues */
+  uint32_t nlocal = ck->local_cap ? o->workers : 0;
+  uint64_t step = 0;
+  for (uint32_t i = 0; !be->fault && i < o->inbox_shards + nlocal; i++) {
+    size_t at = i < o->inbox_shards ? ck->inbox_off + i * step
+                                    : ck->local_out_off + (i - o->inbox_shards) * sizeof(rk_queue);
+    rk_queue q;
+    rk_queue_stats one;
+    int rc = cuda_copy_out(be, &q, be->dev + at, sizeof q);
     if (rc != RK_OK) return rc;
-    rk_queue_stats_get(&local, &l);
-    out->enqueued += l.enqueued;
-    out->dequeued += l.dequeued;
-    out->depth += l.depth;
-    out->rejected_full += l.rejected_full;
-    out->rejected_oversize += l.rejected_oversize;
-    if (l.high_water > out->high_water) out->high_water = l.high_water;
+    if (i == 0) step = q.shard_bytes;
+    rk_queue_stats_get(&q, &one);
+    rk_queue_stats_add(out, &one);
   }
   out->enqueued += h.depth;
   out->depth += h.depth;

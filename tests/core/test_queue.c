@@ -1,7 +1,8 @@
 /* test_queue.c - the slot queue's semantics on one thread: sizing and
  * validation, FIFO order, full/empty/oversize as counted errors, timed
  * waits, the zero-copy reserve/commit and peek/release forms, batches,
- * runs claimed together, wrap-around and exact counters.
+ * runs claimed together, wrap-around and exact counters, and sets of
+ * queues (sharded inboxes).
  *
  * One thread makes every outcome deterministic, so each counter is checked
  * for its exact value; test_queue_stress covers concurrency. */
@@ -476,7 +477,77 @@ static void test_capacity_min(void) {
   rk_queue_destroy(q);
 }
 
+/* A set of queues (a sharded inbox): its size and layout, refusals, which
+ * queue a key picks, each queue's own FIFO and full state, and the
+ * counters added up (the high-water mark is one queue's). */
+static void test_sets(void) {
+  size_t one = rk_queue_bytes(4, SLOT);
+  size_t step = (one + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
+  CHECK_EQ_INT(rk_queue_set_bytes(1, 4, SLOT), one);
+  CHECK_EQ_INT(rk_queue_set_bytes(4, 4, SLOT), 3 * step + one);
+  /* 2 slots of 48 bytes: 352 bytes, padded to 384 for the next header */
+  CHECK_EQ_INT(rk_queue_set_bytes(2, 2, 32), 384 + 352);
+  CHECK_EQ_INT(rk_queue_set_bytes(0, 4, SLOT), 0);
+  CHECK_EQ_INT(rk_queue_set_bytes(3, 4, SLOT), 0);
+  CHECK_EQ_INT(rk_queue_set_bytes(2 * RK_QUEUE_MAX_SHARDS, 4, SLOT), 0);
+  CHECK_EQ_INT(rk_queue_set_bytes(2, 3, SLOT), 0);
+  rk_queue *q = NULL;
+  CHECK_EQ_INT(rk_queue_set_create(&q, 6, 4, SLOT), RK_E_INVAL);
+  CHECK(q == NULL);
+  uint8_t *mem = aligned_alloc(RK_CACHELINE, 4 * step);
+  if (mem == NULL) abort();
+  CHECK_EQ_INT(rk_queue_set_init(mem, 3 * step + one - 1, 4, 4, SLOT), RK_E_INVAL);
+  CHECK_OK(rk_queue_set_init(mem, 3 * step + one, 4, 4, SLOT));
+  q = (rk_queue *)mem;
+  for (uint32_t i = 0; i < 4; i++) {
+    rk_queue *s = rk_queue_shard(q, i);
+    CHECK(s == (rk_queue *)(mem + i * step));
+    CHECK_OK(rk_queue_validate(s));
+    CHECK_EQ_INT(s->shard, i);
+    CHECK_EQ_INT(s->shards, 4);
+    CHECK(rk_queue_shard(q, i + 4) == s && rk_queue_shard(q, i + 4000) == s);
+  }
+  /* a queue alone is its own for every key */
+  rk_queue *alone = new_queue(4, SLOT);
+  CHECK(rk_queue_shard(alone, 7) == alone && alone->shards == 1);
+  /* key 1: five messages, four fit; key 2: two; the others stay empty */
+  for (uint32_t t = 0; t < 4; t++) CHECK_OK(enqueue_tag(rk_queue_shard(q, 1), t));
+  CHECK_EQ_INT(enqueue_tag(rk_queue_shard(q, 5), 4), RK_E_FULL);
+  CHECK_OK(enqueue_tag(rk_queue_shard(q, 2), 10));
+  CHECK_OK(enqueue_tag(rk_queue_shard(q, 6), 11));
+  uint8_t buf[SLOT];
+  uint32_t len;
+  CHECK_EQ_INT(rk_queue_try_dequeue(rk_queue_shard(q, 0), buf, sizeof buf, &len), RK_E_EMPTY);
+  CHECK_EQ_INT(rk_queue_try_dequeue(rk_queue_shard(q, 3), buf, sizeof buf, &len), RK_E_EMPTY);
+  rk_queue_stats s;
+  rk_queue_set_stats(q, &s);
+  CHECK_EQ_INT(s.enqueued, 6);
+  CHECK_EQ_INT(s.depth, 6);
+  CHECK_EQ_INT(s.rejected_full, 1);
+  CHECK_EQ_INT(s.high_water, 4);
+  for (uint32_t t = 0; t < 2; t++) expect_tag(rk_queue_shard(q, 1), t);
+  expect_tag(rk_queue_shard(q, 2), 10);
+  expect_tag(rk_queue_shard(q, 2), 11);
+  expect_tag(rk_queue_shard(q, 1), 2);
+  rk_queue_set_stats(q, &s);
+  CHECK_EQ_INT(s.dequeued, 5);
+  CHECK_EQ_INT(s.depth, 1);
+  /* only a set's first queue adds up the set */
+  expect_stats(q, 0, 0, 0, 0, 0);
+  /* a damaged set geometry is refused */
+  rk_queue_shard(q, 3)->shard = 4;
+  CHECK_EQ_INT(rk_queue_validate(rk_queue_shard(q, 3)), RK_E_INVAL);
+  rk_queue_shard(q, 2)->shard_bytes = step + RK_CACHELINE;
+  CHECK_EQ_INT(rk_queue_validate(rk_queue_shard(q, 2)), RK_E_INVAL);
+  free(mem);
+  rk_queue_destroy(alone);
+  CHECK_OK(rk_queue_set_create(&q, RK_QUEUE_MAX_SHARDS, 2, 1));
+  CHECK(q != NULL && rk_queue_shard(q, RK_QUEUE_MAX_SHARDS - 1)->shard == RK_QUEUE_MAX_SHARDS - 1);
+  rk_queue_destroy(q);
+}
+
 int main(void) {
+  test_sets();
   test_sizes();
   test_init_validation();
   test_fifo_full_empty();

@@ -12,6 +12,9 @@
  * end a table of (producer, seq) counts must hold exactly one everywhere,
  * and the queue's counters must match what the threads saw.
  *
+ * The same with sets of queues (a sharded inbox): producer p sends to
+ * queue p % shards, consumers take from every queue in turn.
+ *
  * Also: a consumer asleep on an empty queue is woken by the next enqueue.
  *
  * RK_STRESS_SCALE multiplies the message counts (sanitized builds use 0.1). */
@@ -41,10 +44,14 @@ static const uint64_t POLL_NS = 1000 * 1000;
 
 typedef struct config {
   uint32_t producers, consumers, capacity, per_producer;
+  uint32_t shards; /* queues in the set: producer p sends to queue p % shards */
 } config;
 
 typedef struct shared {
-  rk_queue *q;
+  rk_queue *q;              /* the set's first queue */
+  uint64_t poll_ns;         /* a waiting dequeue's wait: 0 in a set, where a
+                               queue whose producers are done would make
+                               every visit wait it out */
   config cfg;
   uint8_t *seen;            /* [producer * per_producer + seq]: times consumed */
   uint64_t consumed;        /* messages taken so far, all consumers */
@@ -126,15 +133,16 @@ static void *producer_main(void *arg) {
   shared *sh = w->sh;
   stress_msg m;
   pthread_barrier_wait(&sh->start);
+  rk_queue *q = rk_queue_shard(sh->q, w->id);
   for (uint32_t seq = 0; seq < sh->cfg.per_producer;) {
     uint32_t path = (seq + w->id) % 4, left = sh->cfg.per_producer - seq;
     if (path == 3) {
       uint32_t n = 1 + seq % RUN_MAX;
-      seq += produce_run(sh->q, w->id, seq, n < left ? n : left);
+      seq += produce_run(q, w->id, seq, n < left ? n : left);
       continue;
     }
     make_msg(w->id, seq, &m);
-    if (produce_one(sh->q, &m, path, &w->full) != RK_OK) w->errors++;
+    if (produce_one(q, &m, path, &w->full) != RK_OK) w->errors++;
     seq++;
   }
   return NULL;
@@ -164,32 +172,33 @@ static int message_ok(shared *sh, const uint8_t *data, uint32_t len, int64_t *la
 /* Takes messages by one of four paths: one (three ways), or a run of up to
  * RUN_MAX claimed together; *n is how many. RK_E_TIMEOUT or RK_E_EMPTY when
  * none came. */
-static int consume(shared *sh, uint32_t path, int64_t *last, uint64_t *errors, uint32_t *n) {
+static int consume(shared *sh, rk_queue *q, uint32_t path, int64_t *last, uint64_t *errors,
+                   uint32_t *n) {
   uint8_t buf[stress_msg_max_size];
   uint32_t len;
   int rc;
   *n = 1;
   if (path == 3) {
     uint64_t pos;
-    *n = rk_queue_take_run(sh->q, RUN_MAX, &pos);
+    *n = rk_queue_take_run(q, RUN_MAX, &pos);
     for (uint32_t i = 0; i < *n; i++) {
       rk_slot_ref ref;
-      rk_slot_ref_set(&ref, rk_queue_slot(sh->q, pos + i), pos + i, 0);
+      rk_slot_ref_set(&ref, rk_queue_slot(q, pos + i), pos + i, 0);
       if (!message_ok(sh, ref.data, ref.slot->len, last)) (*errors)++;
-      rk_queue_release(sh->q, &ref);
+      rk_queue_release(q, &ref);
     }
     return *n ? RK_OK : RK_E_EMPTY;
   }
   if (path == 1) {
     rk_slot_ref ref;
-    rc = rk_queue_peek_wait(sh->q, &ref, POLL_NS);
+    rc = rk_queue_peek_wait(q, &ref, sh->poll_ns);
     if (rc != RK_OK) return rc;
     if (!message_ok(sh, ref.data, ref.len, last)) (*errors)++;
-    rk_queue_release(sh->q, &ref);
+    rk_queue_release(q, &ref);
     return RK_OK;
   }
-  rc = path == 0 ? rk_queue_dequeue(sh->q, buf, sizeof buf, &len, POLL_NS)
-                 : rk_queue_try_dequeue(sh->q, buf, sizeof buf, &len);
+  rc = path == 0 ? rk_queue_dequeue(q, buf, sizeof buf, &len, sh->poll_ns)
+                 : rk_queue_try_dequeue(q, buf, sizeof buf, &len);
   if (rc == RK_OK && !message_ok(sh, buf, len, last)) (*errors)++;
   return rc;
 }
@@ -203,7 +212,9 @@ static void *consumer_main(void *arg) {
   pthread_barrier_wait(&sh->start);
   for (uint64_t n = 0;; n++) {
     uint32_t k = 0;
-    int rc = consume(sh, (uint32_t)((n + w->id) % 4), last, &w->errors, &k);
+    /* each call on the next queue of the set, its own first */
+    rk_queue *q = rk_queue_shard(sh->q, (uint32_t)(w->id + n));
+    int rc = consume(sh, q, (uint32_t)((n + w->id) % 4), last, &w->errors, &k);
     if (rc == RK_OK) {
       w->taken += k;
       __atomic_fetch_add(&sh->consumed, k, __ATOMIC_RELAXED);
@@ -221,9 +232,10 @@ static void run_config(config cfg) {
   shared sh;
   memset(&sh, 0, sizeof sh);
   sh.cfg = cfg;
+  sh.poll_ns = cfg.shards > 1 ? 0 : POLL_NS;
   const uint64_t total = (uint64_t)cfg.producers * cfg.per_producer;
   uint32_t slot = stress_msg_max_size;
-  CHECK_OK(rk_queue_create(&sh.q, cfg.capacity, slot));
+  CHECK_OK(rk_queue_set_create(&sh.q, cfg.shards, cfg.capacity, slot));
   sh.seen = calloc(total, 1);
   if (sh.q == NULL || sh.seen == NULL) abort();
   pthread_barrier_init(&sh.start, NULL, cfg.producers + cfg.consumers);
@@ -253,10 +265,10 @@ static void run_config(config cfg) {
     dup += sh.seen[i] > 1;
   }
   rk_queue_stats s;
-  rk_queue_stats_get(sh.q, &s);
-  printf("%ux%u cap %-4u %9llu msgs %6.2f s %6.2f M msg/s  errors %llu missing %llu "
+  rk_queue_set_stats(sh.q, &s);
+  printf("%ux%u %u x cap %-4u %9llu msgs %6.2f s %6.2f M msg/s  errors %llu missing %llu "
          "dup %llu full %llu high-water %llu\n",
-         cfg.producers, cfg.consumers, cfg.capacity, (unsigned long long)total, secs,
+         cfg.producers, cfg.consumers, cfg.shards, cfg.capacity, (unsigned long long)total, secs,
          (double)total / secs / 1e6, (unsigned long long)errors,
          (unsigned long long)missing, (unsigned long long)dup,
          (unsigned long long)s.rejected_full, (unsigned long long)s.high_water);
@@ -336,15 +348,18 @@ static void test_sleeper(void) {
 int main(void) {
   double scale = tu_env_scale("RK_STRESS_SCALE", 1.0);
   test_sleeper();
-  /* producers x consumers, capacity, messages in all at scale 1. Small
+  /* producers x consumers, capacity, messages in all at scale 1, and
+   * queues in the set (consumers take from each in turn). Small
    * capacities force the full and empty paths and fast slot reuse. */
-  static const struct { uint32_t p, c, cap, total; } cases[] = {
-      {1, 1, 1024, 3000000}, {2, 2, 64, 3000000}, {4, 4, 256, 3000000},
-      {4, 1, 8, 1000000},    {1, 4, 2, 500000},
+  static const struct { uint32_t p, c, cap, total, shards; } cases[] = {
+      {1, 1, 1024, 3000000, 1}, {2, 2, 64, 3000000, 1}, {4, 4, 256, 3000000, 1},
+      {4, 1, 8, 1000000, 1},    {1, 4, 2, 500000, 1},   {4, 4, 64, 3000000, 4},
+      {3, 2, 8, 1000000, 2},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     uint32_t per = (uint32_t)(cases[i].total * scale / cases[i].p);
-    config cfg = {cases[i].p, cases[i].c, cases[i].cap, per < 1000 ? 1000 : per};
+    config cfg = {cases[i].p, cases[i].c, cases[i].cap, per < 1000 ? 1000 : per,
+                  cases[i].shards};
     run_config(cfg);
   }
   return CHECK_DONE("test_queue_stress");

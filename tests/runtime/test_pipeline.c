@@ -4,7 +4,8 @@
  * come back exactly once, in order, as 3 * (i*i + 7 ...), and the telemetry
  * of each kernel must account for every message. Also checks K2K sends to a
  * kernel id that does not exist, oversize K2K messages, and types a kernel
- * does not accept: each fails with its named error and is counted. */
+ * does not accept: each fails with its named error and is counted; and
+ * kernels whose inbox is sharded (runtime.h). */
 #include "rt_util.h"
 
 #define N_MSGS 20000
@@ -159,7 +160,108 @@ static void test_lanes(int argc, char **argv) {
   CHECK_OK(rk_runtime_close(&rt));
 }
 
+/* Options a sharded inbox refuses: a count that is not a power of two,
+ * more queues than workers or than RK_QUEUE_MAX_SHARDS, and a group. */
+static void test_shard_opts(int argc, char **argv) {
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  rk_kernel_opts o = rt_opts(64, 0);
+  o.workers = 4;
+  o.inbox_shards = 3;
+  CHECK_EQ_INT(rk_kernel_add(&rt, &pl_stage, &o, NULL), RK_E_INVAL);
+  o.inbox_shards = 8;
+  CHECK_EQ_INT(rk_kernel_add(&rt, &pl_stage, &o, NULL), RK_E_INVAL);
+  o.workers = 64;
+  o.inbox_shards = 64;
+  CHECK_EQ_INT(rk_kernel_add(&rt, &pl_stage, &o, NULL), RK_E_INVAL);
+  rk_kernel_opts g[3] = {rt_opts(64, 0), rt_opts(64, 0), rt_opts(64, 0)};
+  for (int i = 0; i < 3; i++) g[i].workers = 2;
+  g[1].inbox_shards = 2;
+  uint32_t first = 0;
+  CHECK_EQ_INT(rk_group_add(&rt, &pl_trio, g, &first), RK_E_INVAL);
+  o.workers = 4;
+  o.inbox_shards = 4;
+  uint32_t id = UINT32_MAX;
+  CHECK_OK(rk_kernel_add(&rt, &pl_stage, &o, &id));
+  CHECK_EQ_INT(id, 0); /* nothing refused was added */
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
+/* host -> square (4 workers) -> add 7 (4 workers, 4 queues) -> multiply
+ * by 3 (4 workers, 2 queues) -> host. The middle stage is held while the
+ * first fills its queues from every worker; each number comes back once,
+ * right, and the queues' counters add up: depth while held, every message
+ * once enqueued and dequeued, and messages held at terminate counted as
+ * undelivered. */
+static void test_sharded(int argc, char **argv) {
+  enum { N = 1000, HELD = 300, CAP = 1024 };
+  rk_runtime rt;
+  rt_open(argc, argv, &rt);
+  rk_kernel_opts o = rt_opts(CAP, 0);
+  o.workers = 4;
+  o.threads_per_worker = 64;
+  o.inbox_shards = 2;
+  uint32_t c = rt_add_stage_opts(&rt, PL_MUL, 3, RK_ADDR_HOST, o);
+  o.inbox_shards = 4;
+  uint32_t b = rt_add_stage_opts(&rt, PL_ADD, 7, c, o);
+  o.inbox_shards = 1;
+  uint32_t a = rt_add_stage_opts(&rt, PL_SQUARE, 0, b, o);
+  CHECK_OK(rk_runtime_launch(&rt));
+  CHECK_OK(rk_kernel_activate(&rt, a));
+  CHECK_OK(rk_kernel_activate(&rt, c));
+  for (uint32_t i = 0; i < N; i++) {
+    pl_num m = rt_num(i, (int64_t)i - 500);
+    CHECK_OK(RK_HOST_SEND(&rt, a, pl_num, &m, 5 * RT_SEC));
+  }
+  RT_WAIT_FOR(rt_telemetry(&rt, a).processed == N, 10 * RT_SEC);
+  rk_kernel_telemetry t = rt_telemetry(&rt, b);
+  CHECK_EQ_INT(t.queue_depth, N);
+  CHECK_EQ_INT(t.inbox.enqueued, N);
+  CHECK_EQ_INT(t.inbox.dequeued, 0);
+  CHECK(t.inbox.high_water >= 1 && t.inbox.high_water <= N);
+  CHECK_OK(rk_kernel_activate(&rt, b));
+  static uint8_t seen[N];
+  memset(seen, 0, sizeof seen);
+  uint32_t got = 0, bad = 0;
+  pl_num r;
+  while (got < N && rt_recv_num(&rt, &r, 10 * RT_SEC) == RK_OK) {
+    int64_t v = (int64_t)r.index - 500;
+    if (r.index >= N || seen[r.index] || r.value != (v * v + 7) * 3) bad++;
+    else seen[r.index] = 1;
+    got++;
+  }
+  CHECK_EQ_INT(got, N);
+  CHECK_EQ_INT(bad, 0);
+  uint32_t ids[3] = {a, b, c};
+  for (int i = 0; i < 3; i++) {
+    RT_WAIT_FOR(rt_telemetry(&rt, ids[i]).processed == N, 5 * RT_SEC);
+    t = rt_telemetry(&rt, ids[i]);
+    CHECK_EQ_INT(t.processed, N);
+    CHECK_EQ_INT(t.sent, N);
+    CHECK_EQ_INT(t.errors + t.send_failed, 0);
+    CHECK_EQ_INT(t.inbox.enqueued, N);
+    CHECK_EQ_INT(t.inbox.dequeued, N);
+    CHECK_EQ_INT(t.queue_depth, 0);
+  }
+  /* held again, then stopped with messages in its queues */
+  CHECK_OK(rk_kernel_deactivate(&rt, b));
+  for (uint32_t i = 0; i < HELD; i++) {
+    pl_num m = rt_num(N + i, 1);
+    CHECK_OK(RK_HOST_SEND(&rt, a, pl_num, &m, 5 * RT_SEC));
+  }
+  RT_WAIT_FOR(rt_telemetry(&rt, a).processed == N + HELD, 10 * RT_SEC);
+  CHECK_EQ_INT(rt_telemetry(&rt, b).queue_depth, HELD);
+  CHECK_OK(rk_runtime_terminate(&rt, 5 * RT_SEC));
+  t = rt_telemetry(&rt, b);
+  CHECK_EQ_INT(t.undelivered, HELD);
+  CHECK_EQ_INT(t.processed, N);
+  CHECK_EQ_INT(rt_recv_num(&rt, &r, 0), RK_E_EMPTY);
+  CHECK_OK(rk_runtime_close(&rt));
+}
+
 int main(int argc, char **argv) {
+  test_shard_opts(argc, argv);
+  test_sharded(argc, argv);
   test_three_stages(argc, argv);
   test_lanes(argc, argv);
   test_send_errors(argc, argv);
