@@ -62,6 +62,8 @@ typedef struct rk_cuda_kparams {
   uint32_t full_spins;
   uint32_t in_order;              /* rk_kernel_opts.in_order */
   uint32_t shards;                /* rk_kernel_opts.inbox_shards */
+  rk_queue *inbox;                /* device: its inbox, the first of its queues */
+  uint64_t shard_bytes;           /* from one of them to the next */
 } rk_cuda_kparams;
 
 /* Dynamic shared memory of a block of nwarps warps: each warp's published
@@ -388,8 +390,7 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     /* Lane 0's read, for all: lanes drift apart (lane 0 publishes), and a
      * per-lane epoch would send only some lanes into the warp-wide calls
      * below, which then wait forever for the others. */
-    int far = local == NULL || round % RK_FAR_EVERY == 0;
-    round++;
+    int far = local == NULL || round++ % RK_FAR_EVERY == 0;
     uint32_t e = far ? __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0)
                      : seen_epoch;
     uint64_t pos;
@@ -400,20 +401,8 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
      * on this warp while others found the inbox empty. */
     if (mode == RK_CTL_RUN && local) n = rk_warp_take_at(local, want, &local_at, &pos);
     if (mode == RK_CTL_RUN && n == 0 && far) {
-      /* A block of a sharded inbox looks at its own queue every other
-       * round and at each other one in turn between, so that no queue
-       * waits on its own blocks alone. One take for either, and nothing
-       * more held across the handler: a second take, or the set's
-       * geometry kept in registers, pushed PageRank's kernels past
-       * RK_CUDA_MAX_REGS (their spills grew by a quarter to a half). */
       from = inbox;
-      if (p.shards > 1 && (round & 1)) {
-        uint32_t mask = p.shards - 1, home = blockIdx.x & mask, i = (home + round / 2) & mask;
-        from = rk_queue_shard(p.routes[p.kernel_id], i == home ? i + 1 : i);
-      }
-      /* the same geometry; a sharded inbox has blocks, so no claimer is sole */
-      inbox_at.g.q = from;
-      n = rk_warp_take_at(from, want, &inbox_at, &pos);
+      n = rk_warp_take_at(inbox, want, &inbox_at, &pos);
     }
     want = n == 0 || Lanes > 1 ? 1 : RK_WARP;
     rk_cuda_mark(busy, &marked, n != 0);
@@ -443,6 +432,25 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
                       &local_seen);
     }
     if (mode == RK_CTL_STOP) break;
+    /* A block of a sharded inbox takes from its own queue every other
+     * round and from each other one in turn between, so that no queue
+     * waits on its own blocks alone (sharded kernels are not group
+     * members: `round` is theirs). Chosen here, off the poll's path, from
+     * the parameters: a second take in the poll, or the set's geometry
+     * held in registers across the handler, pushed PageRank's kernels past
+     * RK_CUDA_MAX_REGS (spills up by a quarter to a half), and a choice
+     * made in the poll cost the hop between two one-warp kernels 135 ns
+     * (3.90 against 3.77 us, H200). */
+    if (p.shards > 1) {
+      uint32_t home = blockIdx.x, i = home;
+      if (++round & 1) {
+        i = home + 1 + round / 2;
+        if (((i ^ home) & (p.shards - 1)) == 0) i++;
+      }
+      inbox = (rk_queue *)((uint8_t *)p.inbox + (size_t)(i & (p.shards - 1)) * p.shard_bytes);
+      /* the same geometry; a sharded inbox has blocks, so no claimer is sole */
+      inbox_at.g.q = inbox;
+    }
     /* a group member that runs polls its local queue without a pause */
     if (n == 0 && (local == NULL || mode != RK_CTL_RUN)) __nanosleep(64);
   }

@@ -401,6 +401,8 @@ int rk_queue_create(rk_queue **q, uint32_t capacity, uint32_t slot_size);
  * RK_QUEUE_MAX_SHARDS), each of capacity slots; one shard is one queue,
  * as rk_queue_bytes, rk_queue_init and rk_queue_create lay it out. */
 size_t rk_queue_set_bytes(uint32_t shards, uint32_t capacity, uint32_t slot_size);
+/* Bytes from one queue of a set to the next (its shard_bytes). */
+size_t rk_queue_shard_bytes(uint32_t capacity, uint32_t slot_size);
 int rk_queue_set_init(void *mem, size_t bytes, uint32_t shards, uint32_t capacity,
                       uint32_t slot_size);
 int rk_queue_set_create(rk_queue **q, uint32_t shards, uint32_t capacity, uint32_t slot_size);

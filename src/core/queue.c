@@ -28,12 +28,16 @@ static size_t round_to_line(size_t bytes) {
   return (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
 }
 
+size_t rk_queue_shard_bytes(uint32_t capacity, uint32_t slot_size) {
+  /* padded to a line, so that every header of a set is aligned */
+  return round_to_line(rk_queue_bytes(capacity, slot_size));
+}
+
 size_t rk_queue_set_bytes(uint32_t shards, uint32_t capacity, uint32_t slot_size) {
   size_t one = rk_queue_bytes(capacity, slot_size);
   if (one == 0 || !is_pow2(shards) || shards > RK_QUEUE_MAX_SHARDS) return 0;
-  /* each queue but the last padded to a line, so that every header is
-   * aligned; one shard is exactly rk_queue_bytes */
-  return (shards - 1) * round_to_line(one) + one;
+  /* one shard is exactly rk_queue_bytes */
+  return (shards - 1) * rk_queue_shard_bytes(capacity, slot_size) + one;
 }
 
 int rk_queue_set_init(void *mem, size_t bytes, uint32_t shards, uint32_t capacity,
@@ -41,7 +45,7 @@ int rk_queue_set_init(void *mem, size_t bytes, uint32_t shards, uint32_t capacit
   size_t need = rk_queue_set_bytes(shards, capacity, slot_size);
   if (mem == NULL || need == 0 || bytes < need) return RK_E_INVAL;
   if (((uintptr_t)mem & (RK_CACHELINE - 1)) != 0) return RK_E_INVAL;
-  size_t step = round_to_line(rk_queue_bytes(capacity, slot_size));
+  size_t step = rk_queue_shard_bytes(capacity, slot_size);
   for (uint32_t i = 0; i < shards; i++) {
     rk_queue *q = (rk_queue *)((uint8_t *)mem + step * i);
     rk_queue_lay_out_header(q, capacity, slot_size);
@@ -84,7 +88,7 @@ int rk_queue_validate(const rk_queue *q) {
     return RK_E_INVAL;
   if (rk_queue_set_bytes(q->shards, q->capacity, q->slot_size) == 0 || q->shard >= q->shards)
     return RK_E_INVAL;
-  if (q->shards > 1 && q->shard_bytes != round_to_line(rk_queue_bytes(q->capacity, q->slot_size)))
+  if (q->shards > 1 && q->shard_bytes != rk_queue_shard_bytes(q->capacity, q->slot_size))
     return RK_E_INVAL;
   return RK_OK;
 }

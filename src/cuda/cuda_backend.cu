@@ -269,6 +269,8 @@ static rk_cuda_kparams cuda_kparams(rk_rt *rt, cuda_backend *be, uint32_t i, int
   p.full_spins = rt->opts.full_spins;
   p.in_order = k->opts.in_order != 0;
   p.shards = k->opts.inbox_shards;
+  p.inbox = (rk_queue *)(be->dev + ck->inbox_off);
+  p.shard_bytes = rk_queue_shard_bytes(k->opts.inbox_capacity, k->slot_size);
   return p;
 }
 

@@ -8,7 +8,9 @@
  * consumer warps take them with the warp-batch claim (rk_warp_take), the
  * same at a cursor (rk_warp_take_at, what ring kernels use), or one by one
  * (rk_queue_peek); in the sole run one warp takes them all at a sole
- * cursor (no CAS, as from a one-warp kernel's inbox).
+ * cursor (no CAS, as from a one-warp kernel's inbox); in the set run the
+ * queue is a set of four (a sharded inbox), producer block b sends to
+ * queue b % 4, and consumer warps take from each queue in turn.
  * Each consumer writes what it found at each queue position into a record.
  * The host then checks: every (producer, number) once - no loss, no
  * duplicate -, the payload checksum, and, per producer, numbers rising with
@@ -64,17 +66,22 @@ __device__ static void record(const rk_slot_ref *ref, uint64_t *rec, unsigned lo
   atomicAdd(sum, (unsigned long long)m.value);
 }
 
-/* cur: take at a cursor (NULL: rk_warp_take) */
-__device__ static void consume_batch(rk_queue *q, rk_cursor *cur, uint64_t total, uint64_t *rec,
+/* cur: take at a cursor (NULL: rk_warp_take). A set of queues (q its
+ * first; no cursor) is taken from as a ring kernel's block takes from a
+ * sharded inbox: its own queue every other round, the others in turn
+ * between; queue s records at rec + s * total. */
+__device__ static void consume_batch(rk_queue *set, rk_cursor *cur, uint64_t total, uint64_t *rec,
                                      unsigned long long *sum, unsigned long long *done) {
   uint32_t lane = threadIdx.x % RK_WARP;
-  for (;;) {
+  for (uint32_t round = 0;; round++) {
+    uint32_t s = (blockIdx.x + (round & 1 ? 1 + round / 2 : 0)) & (set->shards - 1);
+    rk_queue *q = rk_queue_shard(set, s);
     uint64_t pos;
     uint32_t n = cur ? rk_warp_take_at(q, RK_WARP, cur, &pos) : rk_warp_take(q, RK_WARP, &pos);
     if (lane < n) {
       rk_slot_ref ref;
       rk_slot_ref_set(&ref, rk_queue_slot(q, pos + lane), pos + lane, 0);
-      record(&ref, rec, sum);
+      record(&ref, rec + s * total, sum);
       rk_queue_release(q, &ref);
     }
     unsigned long long d = 0;
@@ -105,7 +112,9 @@ __global__ void stress(rk_queue *q, uint32_t producer_blocks, uint32_t per, uint
                        int sole) {
   uint32_t warp = threadIdx.x / RK_WARP;
   if (blockIdx.x < producer_blocks) {
-    produce(q, blockIdx.x * blockDim.x + threadIdx.x, per);
+    produce(rk_queue_shard(q, blockIdx.x), blockIdx.x * blockDim.x + threadIdx.x, per);
+  } else if (q->shards > 1) {
+    consume_batch(q, NULL, total, rec, sum, done);
   } else if (sole) {
     if (blockIdx.x != producer_blocks || warp != 0) return;
     rk_cursor cur = rk_cursor_init(q, 1);
@@ -158,8 +167,9 @@ static void test_geometry(void) {
   }
 }
 
-/* One stress run; sole: a single consumer warp with a sole cursor. */
-static void run_stress(int sole) {
+/* One stress run; sole: a single consumer warp with a sole cursor;
+ * shards > 1: a set of queues, producer block b sending to queue b % shards. */
+static void run_stress(int sole, uint32_t shards) {
   int sms = 0, per_sm = 0;
   CU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   CU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, stress, THREADS, 0));
@@ -170,20 +180,21 @@ static void run_stress(int sole) {
   if (sole) per = per / 4 ? per / 4 : 1; /* one warp drains them all */
   if (per == 0) per = 1;
   uint64_t total = producers * per;
-  printf("%s: %u blocks x %u threads: %llu producers, %s, %llu messages\n",
+  printf("%s: %u blocks x %u threads: %llu producers, %s, %u queue(s), %llu messages\n",
          sole ? "sole" : "shared", blocks, THREADS, (unsigned long long)producers,
-         sole ? "one consumer warp" : "the other blocks consume", (unsigned long long)total);
-  size_t qbytes = rk_queue_bytes(Q_CAP, Q_SLOT);
-  void *img = aligned_alloc(RK_CACHELINE, qbytes);
-  CHECK_OK(rk_queue_init(img, qbytes, Q_CAP, Q_SLOT));
+         sole ? "one consumer warp" : "the other blocks consume", shards,
+         (unsigned long long)total);
+  size_t qbytes = rk_queue_set_bytes(shards, Q_CAP, Q_SLOT), step = rk_queue_shard_bytes(Q_CAP, Q_SLOT);
+  void *img = aligned_alloc(RK_CACHELINE, (qbytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1));
+  CHECK_OK(rk_queue_set_init(img, qbytes, shards, Q_CAP, Q_SLOT));
   rk_queue *q;
   uint64_t *rec;
   unsigned long long *counters;
   CU_OK(cudaMalloc(&q, qbytes));
-  CU_OK(cudaMalloc(&rec, total * sizeof *rec));
+  CU_OK(cudaMalloc(&rec, shards * total * sizeof *rec));
   CU_OK(cudaMalloc(&counters, 2 * sizeof *counters));
   CU_OK(cudaMemcpy(q, img, qbytes, cudaMemcpyHostToDevice));
-  CU_OK(cudaMemset(rec, 0xFF, total * sizeof *rec));
+  CU_OK(cudaMemset(rec, 0xFF, shards * total * sizeof *rec));
   CU_OK(cudaMemset(counters, 0, 2 * sizeof *counters));
   cudaEvent_t e0, e1;
   CU_OK(cudaEventCreate(&e0));
@@ -198,34 +209,40 @@ static void run_stress(int sole) {
   printf("moved %llu messages in %.2f ms (%.1f M msg/s)\n", (unsigned long long)total, ms,
          (double)total / ms / 1e3);
 
-  uint64_t *h = (uint64_t *)malloc(total * sizeof *h);
+  uint64_t *h = (uint64_t *)malloc(shards * total * sizeof *h);
   unsigned long long hc[2];
-  CU_OK(cudaMemcpy(h, rec, total * sizeof *h, cudaMemcpyDeviceToHost));
+  CU_OK(cudaMemcpy(h, rec, shards * total * sizeof *h, cudaMemcpyDeviceToHost));
   CU_OK(cudaMemcpy(hc, counters, sizeof hc, cudaMemcpyDeviceToHost));
-  rk_queue hq;
-  CU_OK(cudaMemcpy(&hq, q, sizeof hq, cudaMemcpyDeviceToHost));
-  CHECK_EQ_INT(hq.head, total);
-  CHECK_EQ_INT(hq.tail, total);
   CHECK_EQ_INT(hc[1], total);
   uint32_t *next = (uint32_t *)calloc(producers, sizeof *next);
   unsigned long long sum = 0;
-  uint64_t lost = 0, disorder = 0;
-  for (uint64_t pos = 0; pos < total; pos++) {
-    uint64_t r = h[pos];
-    uint32_t p = (uint32_t)(r >> 32), n = (uint32_t)r;
-    if (r == UINT64_MAX || p >= producers) {
-      lost++;
-      continue;
+  uint64_t lost = 0, disorder = 0, misrouted = 0, moved = 0;
+  for (uint32_t s = 0; s < shards; s++) {
+    rk_queue hq;
+    CU_OK(cudaMemcpy(&hq, (char *)q + s * step, sizeof hq, cudaMemcpyDeviceToHost));
+    CHECK_EQ_INT(hq.head, hq.tail);
+    moved += hq.tail;
+    for (uint64_t pos = 0; pos < hq.tail && pos < total; pos++) {
+      uint64_t r = h[s * total + pos];
+      uint32_t p = (uint32_t)(r >> 32), n = (uint32_t)r;
+      if (r == UINT64_MAX || p >= producers) {
+        lost++;
+        continue;
+      }
+      /* each producer in its block's queue, its numbers in order there:
+       * FIFO per producer, and so no duplicates */
+      misrouted += p / THREADS % shards != s;
+      if (n != next[p]) disorder++;
+      next[p] = n + 1;
+      sum += mix(((uint64_t)p << 32) | n);
     }
-    /* FIFO per producer, and so no duplicates: numbers come in order. */
-    if (n != next[p]) disorder++;
-    next[p] = n + 1;
-    sum += mix(((uint64_t)p << 32) | n);
   }
+  CHECK_EQ_INT(moved, total);
   for (uint64_t p = 0; p < producers; p++)
     if (next[p] != per) lost++;
   CHECK_EQ_INT(lost, 0);
   CHECK_EQ_INT(disorder, 0);
+  CHECK_EQ_INT(misrouted, 0);
   CHECK(sum == hc[0]);
   free(next);
   free(h);
@@ -243,7 +260,8 @@ int main(void) {
     printf("skipped: no CUDA device (the geometry checks passed)\n");
     return RK_TEST_SKIP;
   }
-  run_stress(0);
-  run_stress(1);
+  run_stress(0, 1);
+  run_stress(1, 1);
+  run_stress(0, 4);
   return CHECK_DONE("test_cuda_queue");
 }
