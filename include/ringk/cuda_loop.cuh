@@ -435,12 +435,14 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     /* A block of a sharded inbox takes from its own queue every other
      * round and from each other one in turn between, so that no queue
      * waits on its own blocks alone (sharded kernels are not group
-     * members: `round` is theirs). Chosen here, off the poll's path, from
-     * the parameters: a second take in the poll, or the set's geometry
-     * held in registers across the handler, pushed PageRank's kernels past
-     * RK_CUDA_MAX_REGS (spills up by a quarter to a half), and a choice
-     * made in the poll cost the hop between two one-warp kernels 135 ns
-     * (3.90 against 3.77 us, H200). */
+     * members: `round` is theirs). Chosen here, from the parameters: a
+     * second take in the poll, or the set's geometry held in registers
+     * across the handler, pushed PageRank's kernels past RK_CUDA_MAX_REGS
+     * (spills up by a quarter to a half). Even unsharded, a loop whose
+     * inbox may change costs a hop between two one-warp kernels 118 ns
+     * (H200: 3.90 us against 3.78 with this block compiled out; the same
+     * choice made in the poll, 135 ns); a loop built twice, with and
+     * without it, spilled far more (stack frames of 3-4 KiB). */
     if (p.shards > 1) {
       uint32_t home = blockIdx.x, i = home;
       if (++round & 1) {

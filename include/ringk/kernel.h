@@ -238,11 +238,7 @@ RK_INLINE int rk_send_begin(rk_ctx *ctx, uint32_t target, uint16_t type_id,
       rk_fetch_add_relaxed_u64(&q->rejected_full, 1);
       return rk_ctx_fail(ctx, RK_E_FULL);
     }
-#if defined(__CUDA_ARCH__) && defined(RK_SEND_BACKOFF)
-    /* doubling naps, to 2 us: a full queue's producers polling its head
-     * and slot at full rate hold back the consumers that would free it */
-    __nanosleep(32u << (spin < 6 ? spin : 6));
-#elif defined(__CUDA_ARCH__)
+#if defined(__CUDA_ARCH__)
     rk_cpu_relax();
 #else
     if ((spin & 63) == 63) sched_yield(); else rk_cpu_relax();
