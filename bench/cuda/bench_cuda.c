@@ -44,7 +44,7 @@
  *    and the sends its warp's lanes make together are claimed together.
  *    Goal >= 200 M msg/s at 64 B and >= 0.8x the ring at every size.
  *    Then the same with both kernels' inboxes sharded (runtime.h) into S
- *    queues (--shards, default 8), each source block sending to its own:
+ *    queues (--shards, default 32), each source block sending to its own:
  *    floor, the bare ring as a set of S queues, producer block b filling
  *    queue b % S, each consumer block looking at queue b % S first and at
  *    one other when it is empty, as a ring kernel's block does.
@@ -603,7 +603,7 @@ static int only_valid(const char *list) {
 
 static int parse_args(int argc, char **argv, bench *b) {
   b->warps = 4;
-  b->shards = 8;
+  b->shards = RK_QUEUE_MAX_SHARDS;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--warps") && v) {
