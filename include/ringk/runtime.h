@@ -66,11 +66,12 @@ typedef struct rk_kernel_opts {
  * and shards add heads. A sender's messages all go to one of them (CPU
  * worker w's to queue w % shards, a GPU worker's to its block's, block b %
  * shards, the host's to queue 0), so each sender's messages still arrive
- * in the order sent. Worker w of the kernel (block b on a GPU) takes from
- * queue w % shards first and from the others when that one is empty. A
- * send is refused (RK_E_FULL) when its sender's queue is full, even if
- * another has room. Telemetry sums the queues (the high-water mark is
- * the largest of one queue). */
+ * in the order sent. The kernel's CPU worker w takes from queue w %
+ * shards first and from the others when that one is empty; its GPU block
+ * b takes from queue b % shards every other round and from each of the
+ * others in turn between. A send is refused (RK_E_FULL) when its
+ * sender's queue is full, even if another has room. Telemetry sums the
+ * queues (the high-water mark is the largest of one queue). */
 
 /* What a kernel has done so far; readable at any time after launch. The
  * counters are published after a handler returns (on the GPU, by a worker

@@ -57,9 +57,10 @@ static uint64_t coarse_now_ns(void) {
 /* Takes a message from the worker's own queue of its inbox, or when that
  * is empty from the next queue that has one (runtime.h), and dispatches it. */
 static int cpu_dispatch(cpu_worker *w, rk_queue *const *qs, uint32_t n) {
+  uint64_t now = coarse_now_ns();
   for (uint32_t i = 0; i < n; i++) {
     rk_queue *q = qs[(w->ctx.worker + i) & (n - 1)];
-    if (rk_dispatch_one(&w->ctx, q, w->handler, coarse_now_ns()) == RK_OK) return RK_OK;
+    if (rk_dispatch_one(&w->ctx, q, w->handler, now) == RK_OK) return RK_OK;
   }
   return RK_E_EMPTY;
 }
@@ -71,7 +72,7 @@ static void *cpu_worker_main(void *arg) {
   rk_queue *qs[RK_QUEUE_MAX_SHARDS];
   uint32_t n = inbox->shards;
   for (uint32_t i = 0; i < n; i++) qs[i] = rk_queue_shard(inbox, i);
-  uint32_t all = n == 32 ? UINT32_MAX : (1u << n) - 1;
+  uint32_t all = n >= 32 ? UINT32_MAX : (1u << n) - 1; /* every queue watched */
   rk_backoff b;
   rk_backoff_reset(&b);
   for (;;) {
@@ -155,7 +156,7 @@ static int cpu_alloc_kernel(rk_rt *rt, cpu_backend *be, uint32_t i) {
 
 /* Fills kernel i's workers' contexts; a group's members link each worker
  * to the same worker of the next member (member 0's thread runs them).
- * Worker w sends to queue w of a sharded inbox (runtime.h): its routing
+ * Worker w sends to queue w % shards of a sharded inbox (runtime.h): its routing
  * table says which, so that a send costs nothing more for it. */
 static void cpu_fill_workers(rk_rt *rt, cpu_backend *be, uint32_t i) {
   rk_kernel_rec *k = &rt->kernels[i];

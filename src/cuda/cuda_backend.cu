@@ -604,10 +604,9 @@ static int cuda_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
   memset(out, 0, sizeof *out);
   const cuda_kernel *ck = &be->kernels[kernel];
   const rk_kernel_opts *o = &rt->kernels[kernel].opts;
-  /* the inbox's queues (shard_bytes apart, as the first one says), then a
-   * group member's local queues */
+  /* the inbox's queues, then a group member's local queues */
   uint32_t nlocal = ck->local_cap ? o->workers : 0;
-  uint64_t step = 0;
+  size_t step = rk_queue_shard_bytes(o->inbox_capacity, rt->kernels[kernel].slot_size);
   for (uint32_t i = 0; !be->fault && i < o->inbox_shards + nlocal; i++) {
     size_t at = i < o->inbox_shards ? ck->inbox_off + i * step
                                     : ck->local_out_off + (i - o->inbox_shards) * sizeof(rk_queue);
@@ -615,7 +614,6 @@ static int cuda_inbox_stats(rk_rt *rt, uint32_t kernel, rk_queue_stats *out) {
     rk_queue_stats one;
     int rc = cuda_copy_out(be, &q, be->dev + at, sizeof q);
     if (rc != RK_OK) return rc;
-    if (i == 0) step = q.shard_bytes;
     rk_queue_stats_get(&q, &one);
     rk_queue_stats_add(out, &one);
   }
