@@ -566,6 +566,12 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   ro.full_spins = UINT32_MAX;
   if ((rc = rk_runtime_init(&rt, &ro)) != RK_OK) return rc;
   int cuda = strcmp(rk_runtime_backend(&rt), "cuda") == 0;
+  uint32_t runs = o.runs ? o.runs : 1;
+  /* pr_mp_run refused CUDA by name; this is the auto backend that found it */
+  if (cuda && runs > 1) {
+    rk_runtime_close(&rt);
+    return RK_E_INVAL;
+  }
   uint32_t workers = o.workers ? o.workers : default_workers(cuda, g->m);
   uint32_t threads = !cuda        ? 0
                      : o.threads  ? o.threads
@@ -593,7 +599,6 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
   st.max_iter = prm.max_iter;
   pr_done done = {0, 0, 0.0};
   pr_times at = {0, 0, 0};
-  uint32_t runs = o.runs ? o.runs : 1;
   pr_plan_shape shape = {nparts, batch, seg_max, leaves < UINT32_MAX ? (uint32_t)leaves : UINT32_MAX,
                          o.src_parts ? o.src_parts : PR_SRC_PARTS,
                          !cuda && o.fin_piece == 0 && stream_pays(g)};
@@ -613,7 +618,7 @@ static int mp_attempt(const rk_graph *g, rk_pagerank_params prm, pr_mp_opts o,
     st.fin_piece = fin_piece_for(&pl, o.fin_piece, cuda, st.naggs);
     st.npieces = (uint32_t)pieces_of(&pl, st.fin_piece, 0, 1);
     st.stream = pl.stream;
-    rc = cuda && runs > 1 ? RK_E_INVAL : place(&rt, g, &pl, &mem, &st, o.steps != 0);
+    rc = place(&rt, g, &pl, &mem, &st, o.steps != 0);
     if (rc == RK_OK) rc = start_vectors(&rt, &sv, &st);
     if (rc == RK_OK)
       rc = run_kernels(&rt, g, &pl, &st, &sv, senders, threads, runs, timeout, &done, &at);

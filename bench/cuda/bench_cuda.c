@@ -46,8 +46,9 @@
  *    Then the same with both kernels' inboxes sharded (runtime.h) into S
  *    queues (--shards, default 32), each source block sending to its own:
  *    floor, the bare ring as a set of S queues, producer block b filling
- *    queue b % S, each consumer block looking at queue b % S first and at
- *    one other when it is empty, as a ring kernel's block does.
+ *    queue b % S, each consumer block looking at queue b % S each round
+ *    and at one other when it is empty (a ring kernel's block goes to its
+ *    own and to the others on alternate rounds).
  * 4. Host -> GPU injection: rk_host_send as fast as it goes for a window to
  *    a bk_sink kernel (the bridge moves up to 32 messages per PCIe round
  *    trip), until the kernel has counted every message; and again with

@@ -338,14 +338,15 @@ __device__ static void bk_ring_drain(rk_queue *q, bk_ring_ctl *c, uint64_t pos, 
   if (lane == 0) rk_fetch_add_relaxed_u64(&c->consumed, n);
 }
 
-/* An empty queue backs off as the ring-kernel loop does (64 ns). */
+/* Queue i of a set of queues `stride` bytes apart, from its first. */
 __device__ static rk_queue *bk_shard(rk_queue *q, size_t stride, uint32_t i) {
   return (rk_queue *)((char *)q + stride * i);
 }
 
 /* An empty queue backs off as the ring-kernel loop does (64 ns). With a
  * set of queues, a consumer looks at its own each round and, when that is
- * empty, at one other in turn, as a ring kernel's block does. */
+ * empty, at one other in turn (a ring kernel's block instead goes to its
+ * own and to the others on alternate rounds, cuda_loop.cuh). */
 __device__ static void bk_ring_consume(rk_queue *q0, size_t stride, uint32_t shards, uint32_t home,
                                        bk_ring_ctl *c, uint64_t end) {
   uint32_t away = home + 1;
