@@ -209,6 +209,20 @@ __device__ static inline void rk_cuda_mark(uint32_t *busy, uint32_t *cur, uint32
   *cur = v;
 }
 
+/* Decodes the message taken at ref (as rk_msg_decode) with its length and
+ * header loaded together. The claim's fence has emptied L1, and decoded in
+ * turn (the length, then the header it vouches for) they were two round
+ * trips to L2. A kernel's slots hold a header at least (runtime.c), so its
+ * bytes are the slot's to read whatever the length says. */
+__device__ static inline int rk_cuda_decode(rk_slot_ref *ref, rk_msg *msg) {
+  rk_msg_header h;
+  ref->len = ref->slot->len;
+  rk_header_copy(&h, ref->data);
+  int rc = rk_header_decode((const uint8_t *)&h, ref->len, &msg->hdr);
+  msg->payload = rc == RK_OK ? ref->data + RK_HEADER_SIZE : NULL;
+  return rc;
+}
+
 /* Runs the handler on the n messages the warp took at pos of the queue
  * g describes: lane i on message i, all at once, or one lane after the
  * other when in order. */
@@ -219,12 +233,16 @@ __device__ static inline void rk_cuda_handle(rk_ctx *ctx, const rk_qgeom &g, uin
   rk_queue *q = g.q;
   rk_slot_ref ref;
   rk_slot_ref_set(&ref, rk_qgeom_slot(g, pos + lane), pos + lane, 0);
-  if (lane < n) ref.len = ref.slot->len;
   if (!in_order) {
-    if (lane < n) rk_dispatch_slot(ctx, q, &ref, H, now);
+    if (lane < n) {
+      rk_msg msg;
+      int rc = rk_cuda_decode(&ref, &msg);
+      rk_finish_slot(ctx, q, &ref, rk_run_decoded(ctx, &msg, rc, H), now);
+    }
     __syncwarp();
     return;
   }
+  if (lane < n) ref.len = ref.slot->len;
   for (uint32_t i = 0; i < n; i++) {
     if (lane == i) rk_dispatch_slot(ctx, q, &ref, H, now);
     /* hands the shared ctx and counters to the next lane */
@@ -242,9 +260,10 @@ __device__ static inline void rk_cuda_handle_lanes(rk_ctx *ctx, const rk_qgeom &
   for (uint32_t i = 0; i < n; i++) {
     rk_slot_ref ref;
     rk_slot_ref_set(&ref, rk_qgeom_slot(g, pos + i), pos + i, 0);
-    ref.len = ref.slot->len;
+    rk_msg msg;
+    int rc = rk_cuda_decode(&ref, &msg);
     /* the lanes decode the same bytes, so they agree on whether H runs */
-    int rc = rk_run_handler(ctx, &ref, H);
+    rc = rk_run_decoded(ctx, &msg, rc, H);
     /* every lane's scratch accesses before the next message's; then lane
      * 0's result */
     __syncwarp();
@@ -274,15 +293,13 @@ __device__ static inline void rk_cuda_fold(rk_worker_stats *own, uint32_t one_se
     own->last_error = RK_OK;
   }
   if (lane != 0) return;
-  if (processed + errors != 0) {
-    rk_line_add(&line->processed, processed);
-    rk_line_add(&line->errors, errors);
-    rk_line_put(&line->last_activity, now);
-  }
-  if (sent + failed != 0) {
-    rk_line_add(&line->sent, sent);
-    rk_line_add(&line->send_failed, failed);
-  }
+  /* A 64-bit add to shared memory is a compare-and-swap loop: none for
+   * a count that did not move. */
+  if (processed != 0) rk_line_add(&line->processed, processed);
+  if (errors != 0) rk_line_add(&line->errors, errors);
+  if (processed + errors != 0) rk_line_put(&line->last_activity, now);
+  if (sent != 0) rk_line_add(&line->sent, sent);
+  if (failed != 0) rk_line_add(&line->send_failed, failed);
   if (erred) atomicExch((int *)&line->last_error, err);
 }
 
@@ -386,13 +403,11 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
     /* relaxed pre-check, in flight beside the inbox poll: the full acquire
      * protocol runs only when the epoch moved. Messages taken under the old
      * epoch are handled before the new one is acknowledged, as the protocol
-     * asks. */
-    /* Lane 0's read, for all: lanes drift apart (lane 0 publishes), and a
-     * per-lane epoch would send only some lanes into the warp-wide calls
-     * below, which then wait forever for the others. */
+     * asks. Its value is shared out after the take: shared before, the
+     * take's poll went out only once the epoch was back, two round trips
+     * to L2 a round where one does. */
     int far = local == NULL || round++ % RK_FAR_EVERY == 0;
-    uint32_t e = far ? __shfl_sync(RK_FULL_MASK, rk_load_relaxed_u32(&p.ctl->epoch), 0)
-                     : seen_epoch;
+    uint32_t e = far ? rk_load_relaxed_u32(&p.ctl->epoch) : seen_epoch;
     uint64_t pos;
     uint32_t n = 0;
     rk_queue *from = local;
@@ -405,6 +420,10 @@ __device__ void rk_cuda_loop(const rk_cuda_kparams &p, const rk_cuda_place &pl) 
       n = rk_warp_take_at(inbox, want, &inbox_at, &pos);
     }
     want = n == 0 || Lanes > 1 ? 1 : RK_WARP;
+    /* Lane 0's epoch, for all: lanes drift apart (lane 0 publishes), and a
+     * per-lane epoch would send only some lanes into the warp-wide calls
+     * below, which then wait forever for the others. */
+    e = __shfl_sync(RK_FULL_MASK, e, 0);
     rk_cuda_mark(busy, &marked, n != 0);
     if (n != 0) {
       uint64_t now = (uint64_t)((int64_t)rk_cuda_globaltimer() + p.clock_offset);

@@ -295,18 +295,23 @@ RK_INLINE int rk_ctx_accepts(const rk_ctx *ctx, uint16_t type_id) {
   return 0;
 }
 
+/* rk_run_handler's checks and call (below), for a message whose decode
+ * (rk_msg_decode, or the GPU loop's own read of the slot) returned rc. */
+RK_INLINE int rk_run_decoded(rk_ctx *ctx, const rk_msg *msg, int rc, rk_handler_fn handler) {
+  if (rc == RK_OK && !rk_ctx_accepts(ctx, msg->hdr.type_id)) rc = RK_E_UNKNOWN_TYPE;
+  if (rc == RK_OK) {
+    rc = handler(ctx, msg);
+    if (rc > 0) rc = RK_E_HANDLER;
+  }
+  return rc;
+}
+
 /* Validates the claimed message in ref and runs handler on it: the
  * handler's result, or the named error of a malformed or unknown message.
  * The handler decodes in place, so the slot stays claimed meanwhile. */
 RK_INLINE int rk_run_handler(rk_ctx *ctx, const rk_slot_ref *ref, rk_handler_fn handler) {
   rk_msg msg;
-  int rc = rk_msg_decode(ref->data, ref->len, &msg);
-  if (rc == RK_OK && !rk_ctx_accepts(ctx, msg.hdr.type_id)) rc = RK_E_UNKNOWN_TYPE;
-  if (rc == RK_OK) {
-    rc = handler(ctx, &msg);
-    if (rc > 0) rc = RK_E_HANDLER;
-  }
-  return rc;
+  return rk_run_decoded(ctx, &msg, rk_msg_decode(ref->data, ref->len, &msg), handler);
 }
 
 /* Hands a handled message's slot back and counts the outcome on the

@@ -176,16 +176,21 @@ __device__ static void rk_bridge_outbound(const rk_bridge_params &p) {
   uint32_t room = 0; /* to_host slots known free from the head */
   /* this warp alone takes from the staging queue */
   rk_cursor staged = rk_cursor_init(p.staging, 1);
-  for (;;) {
+  /* The blocks still running are read only when the staging queue looks
+   * empty: read first in every round, they put a round trip to L2 before
+   * each poll of it. */
+  for (uint32_t live = 1;;) {
+    uint32_t n = rk_bridge_to_host(p, &room, &staged);
+    if (n != 0) continue;
+    if (live == 0) return; /* drained, or the host stopped reading */
     /* acquire: pairs with each ring block's release at exit; once none is
-     * left, every staged message is in the staging queue. */
-    uint32_t live = cuda::atomic_ref<const uint32_t, cuda::thread_scope_device>(*p.live)
-                        .load(cuda::memory_order_acquire);
+     * left, every staged message is in the staging queue, and the next
+     * round's poll sees them all. */
+    live = cuda::atomic_ref<const uint32_t, cuda::thread_scope_device>(*p.live)
+               .load(cuda::memory_order_acquire);
     /* lane 0's value for all, so that the warp leaves the loop together */
     live = __shfl_sync(RK_FULL_MASK, live, 0);
-    uint32_t n = rk_bridge_to_host(p, &room, &staged);
-    if (n == 0 && live == 0) return; /* drained, or the host stopped reading */
-    if (n == 0) __nanosleep(100);
+    if (live != 0) __nanosleep(100);
   }
 }
 
