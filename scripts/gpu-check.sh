@@ -28,11 +28,11 @@
 # another build's rk_bench_cuda and rk_bench_pagerank (another commit's, or
 # the working tree's with extra nvcc flags: scripts/build-baseline.sh makes
 # them), and all run in turn, twice (this build, each baseline, then all
-# again), on the latency and throughput rows and on PageRank at R-MAT
-# 20-22. Figures from
-# different calls are not comparable: the same build's K2K latency on the
-# H200 ranged 4.4-5.4 us from one machine to the next, its throughput
-# 13-26 M msg/s.
+# again), on the latency, host round-trip and throughput rows and on
+# PageRank at R-MAT 20-22. Figures from different calls are not
+# comparable: the same build's K2K latency on the H200 ranged 4.4-5.4 us
+# from one machine to the next, its throughput 13-26 M msg/s, and in one
+# call its bench and baseline stages timed it at 3.33 and 3.71 us.
 #
 # Stages run in the order given and share the build folder, so a long check
 # can be split across calls that each fit a time limit; the table printed
@@ -175,7 +175,7 @@ stage_baseline() {
   fi
   for r in 1 2; do
     for i in "${!cudas[@]}"; do
-      timeout 120 "${cudas[$i]}/rk_bench_cuda" --only latency,throughput >"$LOGS/ab-cuda-$i-$r.log" 2>&1 || failed
+      timeout 120 "${cudas[$i]}/rk_bench_cuda" --only latency,host,throughput >"$LOGS/ab-cuda-$i-$r.log" 2>&1 || failed
       timeout 240 "${prs[$i]}/rk_bench_pagerank" --backend cuda --no-snap --min-scale 20 --max-scale 22 --reps 3 \
         --tol 1e-10 >"$LOGS/ab-pagerank-$i-$r.log" 2>&1 || failed
     done
