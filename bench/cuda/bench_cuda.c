@@ -192,22 +192,18 @@ static int rt_end(rk_runtime *rt, int rc) {
   return rc != RK_OK ? rc : c;
 }
 
+/* Adds def with `workers` blocks of `threads`; an inbox of `shards` queues
+ * of `capacity` slots (0: the default). */
 static int add_kernel(rk_runtime *rt, const rk_kernel_def *def, uint32_t workers,
-                      uint32_t threads, uint32_t capacity, const void *state, size_t size) {
-  rk_kernel_opts o = {capacity, workers, threads, state, size, 0, 0, 1};
-  return rk_kernel_add(rt, def, &o, NULL);
-}
-
-/* add_kernel for a kernel whose inbox is made of `shards` queues. */
-static int add_sharded(rk_runtime *rt, const rk_kernel_def *def, uint32_t workers,
-                       uint32_t threads, uint32_t capacity, uint32_t shards) {
-  rk_kernel_opts o = {capacity, workers, threads, NULL, 0, 0, 0, shards};
+                      uint32_t threads, uint32_t capacity, uint32_t shards, const void *state,
+                      size_t size) {
+  rk_kernel_opts o = {capacity, workers, threads, state, size, 0, 0, shards};
   return rk_kernel_add(rt, def, &o, NULL);
 }
 
 static int add_bounce(rk_runtime *rt, uint32_t peer, bk_stamp *stamps, uint64_t nstamps) {
   bk_bounce_state s = {peer, 0, stamps, nstamps};
-  return add_kernel(rt, &bk_bounce, 1, WARP, 0, &s, sizeof s);
+  return add_kernel(rt, &bk_bounce, 1, WARP, 0, 1, &s, sizeof s);
 }
 
 /* Launches rt and activates kernels 0..n-1. */
@@ -405,9 +401,9 @@ static int k2k_rate(const bench *b, const msg_size *sz, uint32_t shards, double 
   rk_runtime rt;
   int rc = rt_open(&rt);
   if (rc != RK_OK) return rc;
-  rc = add_sharded(&rt, sz->sink, b->sms, threads, RING_CAP, shards);
+  rc = add_kernel(&rt, sz->sink, b->sms, threads, RING_CAP, shards, NULL, 0);
   if (rc == RK_OK)
-    rc = add_sharded(&rt, &bk_source, b->sms, threads, pow2_at_least(2 * tokens), shards);
+    rc = add_kernel(&rt, &bk_source, b->sms, threads, pow2_at_least(2 * tokens), shards, NULL, 0);
   if (rc == RK_OK) rc = start(&rt, 2);
   bk_go g = {0, sz->codec->type_id, sz->codec->max_payload, BURST};
   for (uint32_t i = 0; rc == RK_OK && i < tokens; i++) rc = RK_HOST_SEND(&rt, 1, bk_go, &g, WAIT_NS);
@@ -488,7 +484,7 @@ static int inject(const bench *b, const msg_size *sz, const void *msg, int many,
   rk_runtime rt;
   int rc = rt_open(&rt);
   if (rc != RK_OK) return rc;
-  rc = add_kernel(&rt, sz->sink, b->sms, b->warps * WARP, RING_CAP, NULL, 0);
+  rc = add_kernel(&rt, sz->sink, b->sms, b->warps * WARP, RING_CAP, 1, NULL, 0);
   if (rc == RK_OK) rc = start(&rt, 1);
   uint64_t sent = 0, done = 0, t0 = rk_now_ns(), deadline;
   while (rc == RK_OK && ((sent & 63) != 0 || rk_now_ns() - t0 < INJECT_NS)) {

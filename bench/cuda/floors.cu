@@ -425,19 +425,20 @@ __global__ void bk_bare_ring(rk_queue *q, size_t stride, uint32_t shards, bk_rin
   else bk_ring_consume(q, stride, shards, (blockIdx.x - producers) % shards, c, end);
 }
 
-/* Lays the queue out in a 64-byte-aligned host image (rk_queue_init needs
- * it) and copies it to the device. */
+/* Lays the set of o->shards queues out as the runtime lays out a sharded
+ * inbox (rk_queue_set_init), in a 64-byte-aligned host image, and copies it
+ * to the device; *stride is one queue's bytes, which the device side takes
+ * as a parameter rather than reading it from a header, as a ring kernel's
+ * loop does. */
 static int bk_ring_alloc(const bk_ring_opts *o, rk_queue **q, size_t *stride) {
-  size_t bytes = rk_queue_bytes(o->capacity, o->slot_size);
-  if (bytes == 0) return RK_E_INVAL;
-  bytes = (bytes + RK_CACHELINE - 1) & ~(size_t)(RK_CACHELINE - 1);
-  *stride = bytes;
+  *stride = rk_queue_shard_bytes(o->capacity, o->slot_size);
+  size_t bytes = *stride * o->shards;
+  if (*stride == 0) return RK_E_INVAL;
   void *img = aligned_alloc(RK_CACHELINE, bytes);
   if (img == NULL) return RK_E_NOMEM;
-  int rc = rk_queue_init(img, bytes, o->capacity, o->slot_size);
-  if (rc == RK_OK) rc = CK(cudaMalloc((void **)q, bytes * o->shards));
-  for (uint32_t i = 0; rc == RK_OK && i < o->shards; i++)
-    rc = CK(cudaMemcpy((char *)*q + bytes * i, img, bytes, cudaMemcpyHostToDevice));
+  int rc = rk_queue_set_init(img, bytes, o->shards, o->capacity, o->slot_size);
+  if (rc == RK_OK) rc = CK(cudaMalloc((void **)q, bytes));
+  if (rc == RK_OK) rc = CK(cudaMemcpy(*q, img, bytes, cudaMemcpyHostToDevice));
   free(img);
   return rc;
 }
