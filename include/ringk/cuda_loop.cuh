@@ -147,7 +147,7 @@ __device__ static inline int rk_cuda_control(const rk_kernel_control *ctl, rk_wo
     if (epoch != rk_line_get(&line->epoch_seen)) {
       /* release (device): our last handler's effects before the
        * acknowledgement the publisher acquires. */
-      cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+      rk_fence_release_device();
       rk_line_put(&line->epoch_seen, epoch);
     }
   }
@@ -194,7 +194,7 @@ __device__ static inline void rk_cuda_publish(rk_worker_stats *w, uint32_t nwarp
   if (s.epoch_seen != last->epoch_seen) {
     /* acquire (device): pairs with each warp's release before its
      * acknowledgement, so its handler effects are ordered before... */
-    cuda::atomic_thread_fence(cuda::memory_order_acquire, cuda::thread_scope_device);
+    rk_fence_acquire_device();
     /* release (system): ...the counters above and those effects reach the
      * host before the acknowledgement. */
     rk_sys_store_release_u64(&out->epoch_seen, s.epoch_seen);

@@ -89,10 +89,9 @@ __device__ static inline uint32_t rk_warp_prefix(uint32_t ballot) {
 /* The slot sequence every lane expects: `want` is seq - pos for the
  * position pos+lane (1: a message to take; 0: a free slot to fill).
  * Device queues: reads are relaxed; the caller's fence after a successful
- * claim turns them into acquires. (Acquire loads would spare that fence's
- * wait for the warp's stores in flight, but every poll of every warp would
- * then invalidate its SM's L1: on an H100 K2K throughput fell from ~28 to
- * ~9.5 M msg/s at every size.) Mapped queues (sys, the bridge's, whose
+ * claim turns them into acquires. (Acquire loads would invalidate the SM's
+ * L1 on every poll of every warp: on an H100 K2K throughput fell from ~28
+ * to ~9.5 M msg/s at every size.) Mapped queues (sys, the bridge's, whose
  * one warp has no L1 worth keeping): acquire loads (system), then a warp
  * barrier, so that every lane may touch any ready slot after the call; a
  * fence instead would wait for the bridge's posted writes to the host.
@@ -166,9 +165,9 @@ __device__ static inline uint32_t rk_warp_claim(rk_queue *q, uint64_t *ctr, uint
     if (sole) {
       /* acquire (the queue's scope): pairs with the release of each slot's
        * seq that the relaxed load above observed; the bytes are now ours.
-       * Before the counter's store, not after: a device-scope fence waits
-       * until L2 has taken the thread's stores in flight (H200: 134 ns with
-       * none, 282 with one), and the counter's would be one. */
+       * Before the counter's store, not after: where the fence is acq_rel
+       * (before sm_90, platform.h) it waits until L2 has taken the thread's
+       * stores in flight, and the counter's would be one. */
       rk_fence_acquire_for(q);
       /* relaxed: no one else moves it; it is read for depth and telemetry,
        * and the slot seqs carry the data. */

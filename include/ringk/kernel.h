@@ -172,7 +172,7 @@ RK_INLINE void rk_lanes_release(const rk_ctx *ctx) {
 #if defined(__CUDA_ARCH__)
   if (ctx->lanes > 1) {
     /* release (device): this lane's stores before the barrier. */
-    cuda::atomic_thread_fence(cuda::memory_order_release, cuda::thread_scope_device);
+    rk_fence_release_device();
     __syncwarp();
   }
 #else
